@@ -1,0 +1,5 @@
+"""``python -m listening``: the command line."""
+
+from listening.cli import main
+
+raise SystemExit(main())

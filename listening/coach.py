@@ -1,0 +1,115 @@
+"""The coach: parse, encode, score, decide and explain, for one reply or many.
+
+    >>> from listening import Coach
+    >>> coach = Coach.load()
+    >>> feedback = coach.feedback("I'm so stressed about work.", "You should just quit.")
+    >>> feedback.labels
+    ['premature_advice']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from listening import explain
+from listening.errors import InputError
+from listening.feedback import Evidence, Feedback, Flag, Skill
+from listening.labels import BARRIERS, BY_NAME, LABELS, PRACTICES
+from listening.model import MODEL_DIR, ListeningModel
+
+MAX_REPLY_CHARS = 5000
+MAX_DISCLOSURE_CHARS = 5000
+
+
+def check_text(text: object, what: str, limit: int) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"The {what} must be text.")
+    if "\x00" in text:
+        raise InputError(f"The {what} contains a NUL byte, which is not text.")
+    if not text.strip():
+        raise InputError(f"The {what} is empty.")
+    if len(text) > limit:
+        raise InputError(f"The {what} is {len(text):,} characters long; the limit is {limit:,}.")
+    return text
+
+
+def choose_segments(scores: np.ndarray, threshold: float) -> list[int]:
+    """Segments that carry a label: all that pass the threshold, else the strongest one."""
+    if len(scores) == 0:
+        return []
+    chosen = [int(i) for i in np.where(scores >= threshold)[0]]
+    return chosen or [int(np.argmax(scores))]
+
+
+class Coach:
+    """Reads a reply to a disclosure and says what helps and what gets in the way."""
+
+    def __init__(self, model: ListeningModel, featurizer):
+        self.model = model
+        self.featurizer = featurizer
+
+    @classmethod
+    def load(cls, model_dir: Path | str = MODEL_DIR, precision: str | None = None) -> "Coach":
+        """Load the trained model, the spaCy pipeline and the encoder (a few seconds, once)."""
+        from listening.encoder import Encoder
+        from listening.features import Featurizer
+        from listening.parse import Parser
+
+        return cls(ListeningModel.load(Path(model_dir)), Featurizer(Parser(), Encoder(precision)))
+
+    def feedback(self, disclosure: str, reply: str) -> Feedback:
+        """Feedback on one reply. Raises InputError with a clear sentence for unusable text."""
+        return self.feedback_many([(disclosure, reply)])[0]
+
+    def feedback_many(self, pairs: Iterable[tuple[str, str]], batch_size: int = 128) -> list[Feedback]:
+        """Feedback on many (disclosure, reply) pairs, batched; same answers as one at a time."""
+        pairs = [(check_text(d, "disclosure", MAX_DISCLOSURE_CHARS), check_text(r, "reply", MAX_REPLY_CHARS))
+                 for d, r in pairs]
+        out: list[Feedback] = []
+        for lo in range(0, len(pairs), batch_size):
+            out.extend(self._score(pairs[lo:lo + batch_size]))
+        return out
+
+    def _score(self, pairs: Sequence[tuple[str, str]]) -> list[Feedback]:
+        featured = self.featurizer([d for d, _ in pairs], [r for _, r in pairs])
+        reply_scores = self.model.reply_scores(featured.reply)
+        segment_scores = self.model.segment_scores(featured.segment) if len(featured.segment) else \
+            np.zeros((0, len(LABELS)), np.float32)
+        results = []
+        for index, (disclosure, reply) in enumerate(pairs):
+            rows = np.where(featured.owner == index)[0]
+            results.append(self._explain(disclosure, reply, reply_scores[index], segment_scores[rows],
+                                         featured.segments[index]))
+        return results
+
+    def _explain(self, disclosure: str, reply: str, scores: np.ndarray, segment_scores: np.ndarray,
+                 segments) -> Feedback:
+        flags, skills = [], []
+        for j, label in enumerate(LABELS):
+            score = float(scores[j])
+            if score < self.model.thresholds[j]:
+                continue
+            spans = []
+            for i in choose_segments(segment_scores[:, j], self.model.segment_threshold):
+                start, end = explain.tidy(reply, segments[i].start, segments[i].end)
+                spans.append(Evidence(start, end, reply[start:end]))
+            spans = tuple(spans)
+            practices = tuple(PRACTICES[n] for n in BY_NAME[label].practices)
+            if label in BARRIERS:
+                words = spans[0].text if spans else reply
+                flags.append(Flag(label, score, spans, practices, explain.why(label),
+                                  explain.alternative(label, words, disclosure)))
+            else:
+                skills.append(Skill(label, score, spans, practices, explain.skill_note(label)))
+        flags.sort(key=lambda f: -f.score)
+        return Feedback(
+            disclosure=disclosure,
+            reply=reply,
+            scores={label: float(s) for label, s in zip(LABELS, scores)},
+            flags=tuple(flags),
+            skills=tuple(skills),
+            summary=explain.summary([f.label for f in flags], [s.label for s in skills]),
+        )

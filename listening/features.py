@@ -1,0 +1,86 @@
+"""Turn (disclosure, reply) pairs into the arrays the trained model reads.
+
+Per reply: its embedding, the disclosure's embedding, their product, the
+reply's cues (max and mean over segments) and the disclosure's cues.
+Per segment: its embedding in the reply's context, the reply and disclosure
+embeddings, its cues and its position. Disclosures repeat (an exercise, a
+room), so their parse and embedding are cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from listening.encoder import DIM, Encoder
+from listening.parse import DISCLOSURE_CUES, SEGMENT_CUES, Parser, Segment
+
+N_SEG = len(SEGMENT_CUES)
+N_DIS = len(DISCLOSURE_CUES)
+REPLY_WIDTH = 3 * DIM + 2 * N_SEG + N_DIS + 1
+SEGMENT_WIDTH = 4 * DIM + N_SEG + N_DIS + 3
+
+
+@dataclass(frozen=True)
+class Featured:
+    """Model inputs for a batch of pairs."""
+
+    reply: np.ndarray  # (n_pairs, REPLY_WIDTH)
+    segment: np.ndarray  # (n_segments, SEGMENT_WIDTH)
+    owner: np.ndarray  # (n_segments,) index of the pair each segment belongs to
+    segments: list[list[Segment]]  # per pair
+
+
+class Featurizer:
+    """Parser + encoder, with a cache of disclosures."""
+
+    def __init__(self, parser: Parser, encoder: Encoder, cache_size: int = 512):
+        self.parser = parser
+        self.encoder = encoder
+        self.cache_size = cache_size
+        self._disclosures: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def disclosure(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._disclosures]
+        if missing:
+            docs = self.parser.docs(missing)
+            vectors = self.encoder.embed(missing)
+            for text, doc, vector in zip(missing, docs, vectors):
+                self._disclosures[text] = (vector, self.parser.disclosure_cues(doc))
+        out = []
+        for text in texts:
+            self._disclosures.move_to_end(text)
+            out.append(self._disclosures[text])
+        while len(self._disclosures) > self.cache_size:
+            self._disclosures.popitem(last=False)
+        return out
+
+    def __call__(self, disclosures: Sequence[str], replies: Sequence[str]) -> Featured:
+        docs = self.parser.docs(replies)
+        segments = [self.parser.segments(doc) for doc in docs]
+        cues = [self.parser.segment_cues(doc, segs) for doc, segs in zip(docs, segments)]
+        encoded = self.encoder.encode(replies, [[(s.start, s.end) for s in segs] for segs in segments])
+        context = self.disclosure(disclosures)
+
+        reply_rows, segment_rows, owner = [], [], []
+        for index, (enc, segs, seg_cues, (d_vec, d_cues)) in enumerate(zip(encoded, segments, cues, context)):
+            if len(segs):
+                cue_max, cue_mean = seg_cues.max(0), seg_cues.mean(0)
+            else:
+                cue_max = cue_mean = np.zeros(N_SEG, np.float32)
+            reply_rows.append(np.concatenate([enc.text, d_vec, enc.text * d_vec, cue_max, cue_mean, d_cues,
+                                              [np.log1p(len(segs))]]))
+            n = len(segs)
+            for position, (s_vec, s_cues) in enumerate(zip(enc.spans, seg_cues)):
+                place = [float(position == 0), float(position == n - 1), position / max(n - 1, 1)]
+                segment_rows.append(np.concatenate([s_vec, enc.text, d_vec, s_vec * d_vec, s_cues, d_cues, place]))
+                owner.append(index)
+        return Featured(
+            reply=np.asarray(reply_rows, np.float32).reshape(len(replies), REPLY_WIDTH),
+            segment=np.asarray(segment_rows, np.float32).reshape(len(segment_rows), SEGMENT_WIDTH),
+            owner=np.asarray(owner, np.int64),
+            segments=segments,
+        )

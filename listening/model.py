@@ -1,0 +1,194 @@
+"""The trained part of the engine: two small heads, their calibration and thresholds.
+
+The reply head scores the eight labels for the whole reply; the segment head
+scores each sentence or clause, so evidence points at the words that carry a
+label. Per-label Platt calibration and decision thresholds are chosen on
+held-out folds and saved with the weights in one safetensors file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from listening.labels import LABELS
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+WEIGHTS = "listening-head.safetensors"
+
+
+class Head(torch.nn.Module):
+    """Standardise, one hidden layer, one logit per label."""
+
+    def __init__(self, width: int, hidden: int = 256, dropout: float = 0.2):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(width))
+        self.register_buffer("scale", torch.ones(width))
+        self.net = torch.nn.Sequential(
+            torch.nn.Dropout(dropout),
+            torch.nn.Linear(width, hidden),
+            torch.nn.GELU(),
+            torch.nn.Dropout(dropout),
+            torch.nn.Linear(hidden, len(LABELS)),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net((x - self.mean) / self.scale)
+
+    def fit_scaler(self, x: np.ndarray) -> None:
+        self.mean.copy_(torch.from_numpy(x.mean(0)))
+        self.scale.copy_(torch.from_numpy(np.maximum(x.std(0), 1e-3)))
+
+
+@dataclass
+class TrainConfig:
+    hidden: int = 256
+    dropout: float = 0.3
+    epochs: int = 200
+    lr: float = 2e-3
+    weight_decay: float = 1e-2
+    batch_size: int = 128
+    seed: int = 13
+
+
+def train_head(x: np.ndarray, y: np.ndarray, config: TrainConfig, weights: np.ndarray | None = None) -> Head:
+    """Fit a head with binary cross-entropy (multi-label); deterministic for a seed."""
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    head = Head(x.shape[1], config.hidden, config.dropout)
+    head.fit_scaler(x)
+    xs, ys = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))
+    ws = torch.from_numpy(weights.astype(np.float32)) if weights is not None else torch.ones(len(x))
+    positives = ys.sum(0)
+    pos_weight = torch.clamp((len(ys) - positives) / torch.clamp(positives, min=1.0), max=4.0).sqrt()
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
+    optimiser = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps = config.epochs * max(1, (len(x) + config.batch_size - 1) // config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=steps)
+    head.train()
+    for _ in range(config.epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for lo in range(0, len(x), config.batch_size):
+            batch = order[lo:lo + config.batch_size]
+            loss = (loss_fn(head(xs[batch]), ys[batch]).mean(1) * ws[batch]).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+    head.eval()
+    return head
+
+
+def logits(head: Head, x: np.ndarray) -> np.ndarray:
+    with torch.inference_mode():
+        return head(torch.from_numpy(np.ascontiguousarray(x, np.float32))).numpy()
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def fit_platt(z: np.ndarray, y: np.ndarray, steps: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Per-label a, b such that sigmoid(a*z + b) is calibrated on (z, y)."""
+    zt, yt = torch.from_numpy(z.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
+    a = torch.ones(z.shape[1], requires_grad=True)
+    b = torch.zeros(z.shape[1], requires_grad=True)
+    optimiser = torch.optim.LBFGS([a, b], lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def closure():
+        optimiser.zero_grad()
+        # a light pull towards the identity keeps separable folds from running to infinity
+        loss = loss_fn(zt * a + b, yt) + 1e-3 * (((a - 1) ** 2).sum() + (b ** 2).sum())
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return a.detach().numpy(), b.detach().numpy()
+
+
+def best_thresholds(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per label, the probability cut that maximises F1 (ties: the cut nearer 0.5)."""
+    grid = np.round(np.arange(0.10, 0.91, 0.01), 2)
+    cuts = []
+    for j in range(p.shape[1]):
+        scores = []
+        for t in grid:
+            pred = p[:, j] >= t
+            tp = float(np.sum(pred & (y[:, j] == 1)))
+            f1 = 2 * tp / max(float(pred.sum() + y[:, j].sum()), 1.0)
+            scores.append((round(f1, 4), -abs(t - 0.5), t))
+        cuts.append(max(scores)[2])
+    return np.array(cuts, np.float32)
+
+
+@dataclass
+class ListeningModel:
+    """The reply head, the segment head, calibration and thresholds, saved together."""
+
+    reply_head: Head
+    segment_head: Head
+    platt_a: np.ndarray
+    platt_b: np.ndarray
+    thresholds: np.ndarray
+    segment_threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    def reply_scores(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities, shape (n, 8), in LABELS order."""
+        return sigmoid(logits(self.reply_head, x) * self.platt_a + self.platt_b)
+
+    def segment_scores(self, x: np.ndarray) -> np.ndarray:
+        return sigmoid(logits(self.segment_head, x))
+
+    def save(self, directory: Path = MODEL_DIR) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tensors = {f"reply.{k}": v.contiguous() for k, v in self.reply_head.state_dict().items()}
+        tensors |= {f"segment.{k}": v.contiguous() for k, v in self.segment_head.state_dict().items()}
+        tensors["platt_a"] = torch.from_numpy(self.platt_a.astype(np.float32))
+        tensors["platt_b"] = torch.from_numpy(self.platt_b.astype(np.float32))
+        tensors["thresholds"] = torch.from_numpy(self.thresholds.astype(np.float32))
+        metadata = {
+            "labels": json.dumps(list(LABELS)),
+            "segment_threshold": str(self.segment_threshold),
+            "reply_hidden": str(self.reply_head.net[1].out_features),
+            "segment_hidden": str(self.segment_head.net[1].out_features),
+            "meta": json.dumps(self.meta),
+        }
+        path = directory / WEIGHTS
+        save_file(tensors, str(path), metadata=metadata)
+        return path
+
+    @classmethod
+    def load(cls, directory: Path = MODEL_DIR) -> "ListeningModel":
+        path = Path(directory) / WEIGHTS
+        if not path.exists():
+            raise FileNotFoundError(f"No trained model at {path}; run `python -m listening train` first.")
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata()
+        if json.loads(metadata["labels"]) != list(LABELS):
+            raise ValueError(f"{path} was trained for other labels; retrain it.")
+        tensors = load_file(str(path))
+        heads = {}
+        for name in ("reply", "segment"):
+            state = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
+            head = Head(state["mean"].shape[0], int(metadata[f"{name}_hidden"]))
+            head.load_state_dict(state)
+            heads[name] = head.eval()
+        return cls(
+            reply_head=heads["reply"],
+            segment_head=heads["segment"],
+            platt_a=tensors["platt_a"].numpy(),
+            platt_b=tensors["platt_b"].numpy(),
+            thresholds=tensors["thresholds"].numpy(),
+            segment_threshold=float(metadata["segment_threshold"]),
+            meta=json.loads(metadata["meta"]),
+        )

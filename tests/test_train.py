@@ -1,0 +1,47 @@
+"""Training runs end to end on a small subset and writes a loadable model and a card."""
+
+import json
+
+import numpy as np
+import pytest
+
+from listening.corpus import load_corpus
+from listening.model import ListeningModel, TrainConfig
+from listening.train import run, split_by_disclosure
+
+
+def test_the_held_out_split_never_shares_a_disclosure(library):
+    examples = load_corpus(library=library)
+    train, test = split_by_disclosure(examples, library)
+    assert train and test and not set(train) & set(test)
+    train_groups = {examples[i].group for i in train}
+    test_groups = {examples[i].group for i in test}
+    assert not train_groups & test_groups
+    assert any(library[g].implicates_listener for g in test_groups)
+
+
+def test_the_corpus_is_big_and_covers_every_label(library):
+    examples = load_corpus(library=library)
+    assert len(examples) >= 3000
+    for label in ("judgment", "defensiveness", "premature_advice", "minimizing", "self_focus",
+                  "validation", "reflection", "open_question"):
+        assert sum(label in e.labels for e in examples) >= 200, label
+    for example in examples:
+        for spans in example.evidence.values():
+            assert all(span in example.reply for span in spans)
+
+
+@pytest.mark.slow
+def test_a_smoke_training_run_writes_a_model_card_and_metrics(tmp_path, coach):
+    config = TrainConfig(epochs=8)
+    figures = run(out=tmp_path, config=config, folds=2, subset=400, featurizer=coach.featurizer)
+    model = ListeningModel.load(tmp_path)
+    assert model.thresholds.shape == (8,) and np.all((model.thresholds > 0) & (model.thresholds < 1))
+    assert figures["test"]["replies"] > 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test"]["macro_f1"] == pytest.approx(figures["test"]["macro_f1"])
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert f"{figures['test']['macro_f1']:.3f}" in card
+    assert "## Limitations" in card and "## Intended use" in card
+    again = run(out=tmp_path / "again", config=config, folds=2, subset=400, featurizer=coach.featurizer)
+    assert again["thresholds"] == figures["thresholds"]  # fixed seeds: the same model twice
