@@ -58,7 +58,9 @@ class Coach:
         from listening.features import Featurizer
         from listening.parse import Parser
 
-        return cls(ListeningModel.load(Path(model_dir)), Featurizer(Parser(), Encoder(precision)))
+        model = ListeningModel.load(Path(model_dir))
+        encoder = Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha)
+        return cls(model, Featurizer(Parser(), encoder))
 
     def feedback(self, disclosure: str, reply: str) -> Feedback:
         """Feedback on one reply. Raises InputError with a clear sentence for unusable text."""

@@ -55,19 +55,34 @@ class Encoded:
 class Encoder:
     """Mean-pooled, L2-normalised MiniLM embeddings of texts and of spans inside them."""
 
-    def __init__(self, precision: str | None = None, threads: int | None = None):
+    def __init__(self, precision: str | None = None, threads: int | None = None,
+                 adapter: dict[str, torch.Tensor] | None = None, rank: int = 8, alpha: float = 16.0):
         if threads:
             torch.set_num_threads(threads)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir())
         self.model = AutoModel.from_pretrained(model_dir()).eval()
+        self.has_adapter = adapter is not None
+        if adapter is not None:
+            from listening.lora import add_adapters, load_adapter_state
+
+            add_adapters(self.model, rank, alpha)
+            load_adapter_state(self.model, adapter)
+            self.model.eval()
         self.precision = precision or ("bf16" if bf16_is_fast() else "fp32")
         self.cls_id = self.tokenizer.cls_token_id
         self.sep_id = self.tokenizer.sep_token_id
         self.pad_id = self.tokenizer.pad_token_id
 
     def encode(self, texts: Sequence[str], spans: Sequence[Sequence[Span]] | None = None,
-               batch_size: int = 64) -> list[Encoded]:
-        """Encode texts, and for each text the character spans given (e.g. its clauses)."""
+               batch_size: int = 64, adapter: bool = True) -> list[Encoded]:
+        """Encode texts, and for each text the character spans given (e.g. its clauses).
+
+        With ``adapter=False`` the base model's embeddings come back (used for disclosures).
+        """
+        if self.has_adapter:
+            from listening.lora import set_enabled
+
+            set_enabled(self.model, adapter)
         spans = spans if spans is not None else [() for _ in texts]
         tokenized = self.tokenizer(list(texts), add_special_tokens=False,
                                    return_offsets_mapping=True, verbose=False)
@@ -101,11 +116,11 @@ class Encoder:
             results.append(Encoded(_normalise(whole.mean(0)), _normalise(span_matrix)))
         return results
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Plain sentence embeddings, shape (n, DIM)."""
+    def embed(self, texts: Sequence[str], batch_size: int = 64, adapter: bool = False) -> np.ndarray:
+        """Plain sentence embeddings, shape (n, DIM); the base model's unless ``adapter``."""
         if not texts:
             return np.zeros((0, DIM), np.float32)
-        return np.stack([e.text for e in self.encode(texts, batch_size=batch_size)])
+        return np.stack([e.text for e in self.encode(texts, batch_size=batch_size, adapter=adapter)])
 
     @staticmethod
     def _cut(offsets: list[tuple[int, int]], spans: Sequence[Span]) -> list[tuple[int, int]]:

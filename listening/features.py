@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from listening.encoder import DIM, Encoder
 from listening.parse import DISCLOSURE_CUES, SEGMENT_CUES, Parser, Segment
@@ -22,6 +23,27 @@ N_SEG = len(SEGMENT_CUES)
 N_DIS = len(DISCLOSURE_CUES)
 REPLY_WIDTH = 3 * DIM + 2 * N_SEG + N_DIS + 1
 SEGMENT_WIDTH = 4 * DIM + N_SEG + N_DIS + 3
+
+
+def _cat(parts):
+    if any(isinstance(p, torch.Tensor) for p in parts):
+        return torch.cat([p if isinstance(p, torch.Tensor) else torch.as_tensor(np.asarray(p, np.float32))
+                          for p in parts], dim=-1)
+    return np.concatenate([np.asarray(p, np.float32) for p in parts], axis=-1)
+
+
+def reply_vector(reply, disclosure, cue_max, cue_mean, disclosure_cues, n_segments):
+    """The reply head's input: the one definition, for numpy rows and torch batches alike."""
+    return _cat([reply, disclosure, reply * disclosure, cue_max, cue_mean, disclosure_cues, n_segments])
+
+
+def segment_vector(segment, reply, disclosure, cues, disclosure_cues, place):
+    """The segment head's input."""
+    return _cat([segment, reply, disclosure, segment * disclosure, cues, disclosure_cues, place])
+
+
+def segment_place(position: int, count: int) -> list[float]:
+    return [float(position == 0), float(position == count - 1), position / max(count - 1, 1)]
 
 
 @dataclass(frozen=True)
@@ -47,7 +69,7 @@ class Featurizer:
         missing = [t for t in dict.fromkeys(texts) if t not in self._disclosures]
         if missing:
             docs = self.parser.docs(missing)
-            vectors = self.encoder.embed(missing)
+            vectors = self.encoder.embed(missing, adapter=False)
             for text, doc, vector in zip(missing, docs, vectors):
                 self._disclosures[text] = (vector, self.parser.disclosure_cues(doc))
         out = []
@@ -71,12 +93,10 @@ class Featurizer:
                 cue_max, cue_mean = seg_cues.max(0), seg_cues.mean(0)
             else:
                 cue_max = cue_mean = np.zeros(N_SEG, np.float32)
-            reply_rows.append(np.concatenate([enc.text, d_vec, enc.text * d_vec, cue_max, cue_mean, d_cues,
-                                              [np.log1p(len(segs))]]))
-            n = len(segs)
+            reply_rows.append(reply_vector(enc.text, d_vec, cue_max, cue_mean, d_cues, [np.log1p(len(segs))]))
             for position, (s_vec, s_cues) in enumerate(zip(enc.spans, seg_cues)):
-                place = [float(position == 0), float(position == n - 1), position / max(n - 1, 1)]
-                segment_rows.append(np.concatenate([s_vec, enc.text, d_vec, s_vec * d_vec, s_cues, d_cues, place]))
+                segment_rows.append(segment_vector(s_vec, enc.text, d_vec, s_cues, d_cues,
+                                                   segment_place(position, len(segs))))
                 owner.append(index)
         return Featured(
             reply=np.asarray(reply_rows, np.float32).reshape(len(replies), REPLY_WIDTH),

@@ -2,8 +2,9 @@
 
 The reply head scores the eight labels for the whole reply; the segment head
 scores each sentence or clause, so evidence points at the words that carry a
-label. Per-label Platt calibration and decision thresholds are chosen on
-held-out folds and saved with the weights in one safetensors file.
+label. The encoder's low-rank adapter, per-label Platt calibration and
+decision thresholds (chosen on held-out disclosures) are saved with the heads
+in one safetensors file.
 """
 
 from __future__ import annotations
@@ -43,45 +44,6 @@ class Head(torch.nn.Module):
     def fit_scaler(self, x: np.ndarray) -> None:
         self.mean.copy_(torch.from_numpy(x.mean(0)))
         self.scale.copy_(torch.from_numpy(np.maximum(x.std(0), 1e-3)))
-
-
-@dataclass
-class TrainConfig:
-    hidden: int = 256
-    dropout: float = 0.3
-    epochs: int = 200
-    lr: float = 2e-3
-    weight_decay: float = 1e-2
-    batch_size: int = 128
-    seed: int = 13
-
-
-def train_head(x: np.ndarray, y: np.ndarray, config: TrainConfig, weights: np.ndarray | None = None) -> Head:
-    """Fit a head with binary cross-entropy (multi-label); deterministic for a seed."""
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
-    head = Head(x.shape[1], config.hidden, config.dropout)
-    head.fit_scaler(x)
-    xs, ys = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))
-    ws = torch.from_numpy(weights.astype(np.float32)) if weights is not None else torch.ones(len(x))
-    positives = ys.sum(0)
-    pos_weight = torch.clamp((len(ys) - positives) / torch.clamp(positives, min=1.0), max=4.0).sqrt()
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
-    optimiser = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps = config.epochs * max(1, (len(x) + config.batch_size - 1) // config.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=steps)
-    head.train()
-    for _ in range(config.epochs):
-        order = torch.randperm(len(x), generator=generator)
-        for lo in range(0, len(x), config.batch_size):
-            batch = order[lo:lo + config.batch_size]
-            loss = (loss_fn(head(xs[batch]), ys[batch]).mean(1) * ws[batch]).mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-    head.eval()
-    return head
 
 
 def logits(head: Head, x: np.ndarray) -> np.ndarray:
@@ -136,6 +98,9 @@ class ListeningModel:
     platt_a: np.ndarray
     platt_b: np.ndarray
     thresholds: np.ndarray
+    adapter: dict[str, torch.Tensor] | None = None
+    rank: int = 8
+    alpha: float = 16.0
     segment_threshold: float = 0.5
     meta: dict = field(default_factory=dict)
 
@@ -154,11 +119,14 @@ class ListeningModel:
         tensors["platt_a"] = torch.from_numpy(self.platt_a.astype(np.float32))
         tensors["platt_b"] = torch.from_numpy(self.platt_b.astype(np.float32))
         tensors["thresholds"] = torch.from_numpy(self.thresholds.astype(np.float32))
+        tensors |= {f"adapter.{k}": v.contiguous() for k, v in (self.adapter or {}).items()}
         metadata = {
             "labels": json.dumps(list(LABELS)),
             "segment_threshold": str(self.segment_threshold),
             "reply_hidden": str(self.reply_head.net[1].out_features),
             "segment_hidden": str(self.segment_head.net[1].out_features),
+            "rank": str(self.rank),
+            "alpha": str(self.alpha),
             "meta": json.dumps(self.meta),
         }
         path = directory / WEIGHTS
@@ -189,6 +157,9 @@ class ListeningModel:
             platt_a=tensors["platt_a"].numpy(),
             platt_b=tensors["platt_b"].numpy(),
             thresholds=tensors["thresholds"].numpy(),
+            adapter={k[len("adapter."):]: v for k, v in tensors.items() if k.startswith("adapter.")} or None,
+            rank=int(metadata.get("rank", 8)),
+            alpha=float(metadata.get("alpha", 16.0)),
             segment_threshold=float(metadata["segment_threshold"]),
             meta=json.loads(metadata["meta"]),
         )

@@ -2,7 +2,7 @@
 
 Held-out figures are always computed on disclosures the model never saw:
 the test split is chosen by disclosure, and calibration and thresholds come
-from out-of-fold predictions grouped by disclosure inside the training split.
+from a second set of disclosures held out of fitting inside the training split.
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ import torch
 
 from listening.corpus import CORPUS_DIR, Example, load_corpus
 from listening.exercises import Exercise, load_library
+from listening.encoder import Encoder
 from listening.features import Featured, Featurizer
+from listening.parse import Parser
 from listening.labels import LABELS
 from listening.metrics import report
-from listening.model import MODEL_DIR, ListeningModel, TrainConfig, best_thresholds, fit_platt, logits, train_head
+from listening.finetune import FineTuneConfig, build_items, fine_tune
+from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_platt, logits
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "models" / "heldout"
 TEST_SHARE = 0.2
+CALIBRATION_SHARE = 0.15
 SPLIT_SEED = 7
 
 Log = Callable[[str], None]
@@ -55,6 +59,15 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> float:
     return max(inter, 0) / max(min(a[1] - a[0], b[1] - b[0]), 1)
 
 
+def segment_targets(example: Example, segments) -> np.ndarray:
+    """Per segment and label: 1 where the segment holds at least half of an evidence span (or is half one)."""
+    rows = []
+    for segment in segments:
+        span = (segment.start, segment.end)
+        rows.append([int(any(overlaps(span, r) >= 0.5 for r in evidence_ranges(example, l))) for l in LABELS])
+    return np.array(rows, np.float32).reshape(len(segments), len(LABELS))
+
+
 def prepare(examples: Sequence[Example], featurizer: Featurizer, batch: int = 256) -> Prepared:
     parts = [featurizer([e.disclosure for e in examples[i:i + batch]], [e.reply for e in examples[i:i + batch]])
              for i in range(0, len(examples), batch)]
@@ -69,12 +82,9 @@ def prepare(examples: Sequence[Example], featurizer: Featurizer, batch: int = 25
         segments=[s for p in parts for s in p.segments],
     )
     y = np.array([[int(l in e.labels) for l in LABELS] for e in examples], np.float32)
-    segment_y = []
-    for example, segments in zip(examples, featured.segments):
-        for segment in segments:
-            span = (segment.start, segment.end)
-            segment_y.append([int(any(overlaps(span, r) >= 0.5 for r in evidence_ranges(example, l))) for l in LABELS])
-    return Prepared(list(examples), featured, y, np.array(segment_y, np.float32).reshape(-1, len(LABELS)))
+    segment_y = [segment_targets(e, segs) for e, segs in zip(examples, featured.segments)]
+    return Prepared(list(examples), featured, y, np.concatenate(segment_y) if segment_y else
+                    np.zeros((0, len(LABELS)), np.float32))
 
 
 def split_by_disclosure(examples: Sequence[Example], library: dict[str, Exercise],
@@ -97,41 +107,30 @@ def split_by_disclosure(examples: Sequence[Example], library: dict[str, Exercise
     return train, test
 
 
-def group_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
-    names = sorted(set(groups))
-    random.Random(seed).shuffle(names)
-    fold_of = {g: i % folds for i, g in enumerate(names)}
-    assignment = np.array([fold_of[g] for g in groups])
-    return [np.where(assignment == k)[0] for k in range(folds)]
+def train_model(examples: Sequence[Example], library: dict[str, Exercise], config: FineTuneConfig,
+                precision: str | None, log: Log) -> ListeningModel:
+    """Fine-tune on most training disclosures; calibrate and pick thresholds on the rest."""
+    fit_rows, calibration_rows = split_by_disclosure(examples, library, CALIBRATION_SHARE, config.seed)
+    base = Featurizer(Parser(), Encoder(precision))
+    items, d_vectors, d_cues = build_items([examples[i] for i in fit_rows], base, segment_targets)
+    log(f"fine-tuning on {len(fit_rows)} replies; calibrating on {len(calibration_rows)} replies "
+        f"to {len({examples[i].group for i in calibration_rows})} other disclosures")
+    adapter, reply_head, segment_head = fine_tune(items, d_vectors, d_cues, config, precision, log)
+    model = ListeningModel(reply_head, segment_head, np.ones(len(LABELS), np.float32), np.zeros(len(LABELS), np.float32),
+                           np.full(len(LABELS), 0.5, np.float32), adapter=adapter, rank=config.rank, alpha=config.alpha)
+    tuned = featurizer_for(model, precision)
+    calibration = prepare([examples[i] for i in calibration_rows], tuned)
+    raw = logits(reply_head, calibration.featured.reply)
+    model.platt_a, model.platt_b = fit_platt(raw, calibration.y)
+    model.thresholds = best_thresholds(model.reply_scores(calibration.featured.reply), calibration.y)
+    model.meta = {"config": asdict(config), "calibration": report(calibration.y,
+                                                                  model.reply_scores(calibration.featured.reply),
+                                                                  model.thresholds)}
+    return model
 
 
-def _segment_rows(prepared: Prepared, reply_rows: np.ndarray) -> np.ndarray:
-    return np.where(np.isin(prepared.featured.owner, reply_rows))[0]
-
-
-def fit_heads(prepared: Prepared, rows: np.ndarray, config: TrainConfig):
-    reply_head = train_head(prepared.featured.reply[rows], prepared.y[rows], config)
-    seg_rows = _segment_rows(prepared, rows)
-    segment_head = train_head(prepared.featured.segment[seg_rows], prepared.segment_y[seg_rows], config)
-    return reply_head, segment_head
-
-
-def train_model(prepared: Prepared, rows: np.ndarray, config: TrainConfig, folds: int, log: Log) -> ListeningModel:
-    """Out-of-fold calibration and thresholds, then a final fit on all rows."""
-    groups = [prepared.examples[i].group for i in rows]
-    oof = np.zeros((len(rows), len(LABELS)), np.float32)
-    for k, held in enumerate(group_folds(groups, folds, config.seed)):
-        fit_rows = np.delete(rows, held)
-        head = train_head(prepared.featured.reply[fit_rows], prepared.y[fit_rows], config)
-        oof[held] = logits(head, prepared.featured.reply[rows[held]])
-        log(f"  fold {k + 1}/{folds} done")
-    a, b = fit_platt(oof, prepared.y[rows])
-    calibrated = 1 / (1 + np.exp(-(oof * a + b)))
-    thresholds = best_thresholds(calibrated, prepared.y[rows])
-    reply_head, segment_head = fit_heads(prepared, rows, config)
-    oof_report = report(prepared.y[rows], calibrated, thresholds)
-    return ListeningModel(reply_head, segment_head, a, b, thresholds,
-                          meta={"config": asdict(config), "out_of_fold": oof_report})
+def featurizer_for(model: ListeningModel, precision: str | None = None) -> Featurizer:
+    return Featurizer(Parser(), Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha))
 
 
 def span_hit_rate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> float:
@@ -163,12 +162,12 @@ def evaluate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> dic
 
 
 def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Sequence[Path] | None = None,
-        config: TrainConfig | None = None, folds: int = 5, subset: int | None = None,
-        featurizer: Featurizer | None = None, log: Log = lambda _: None) -> dict:
+        config: FineTuneConfig | None = None, subset: int | None = None, precision: str | None = None,
+        log: Log = lambda _: None) -> dict:
     """Train on the training split, evaluate on the held-out disclosures and slices, save everything."""
     from listening.card import write_card
 
-    config = config or TrainConfig()
+    config = config or FineTuneConfig()
     started = time.time()
     torch.manual_seed(config.seed)
     library = load_library()
@@ -177,30 +176,28 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
         examples = random.Random(config.seed).sample(examples, min(subset, len(examples)))
     heldout_paths = list(heldout) if heldout is not None else sorted(HELDOUT_DIR.glob("*.jsonl"))
     slices = {Path(p).stem: load_corpus([Path(p)], library) for p in heldout_paths}
-    if featurizer is None:
-        from listening.encoder import Encoder
-        from listening.parse import Parser
-
-        featurizer = Featurizer(Parser(), Encoder())
-    log(f"featurising {len(examples)} replies")
-    prepared = prepare(examples, featurizer)
-    train_rows, test_rows = (np.array(r) for r in split_by_disclosure(examples, library))
-    log(f"train: {len(train_rows)} replies, test: {len(test_rows)} replies on held-out disclosures")
-    model = train_model(prepared, train_rows, config, folds, log)
+    train_rows, test_rows = split_by_disclosure(examples, library)
+    log(f"{len(examples)} replies: {len(train_rows)} for training, {len(test_rows)} to held-out disclosures")
+    model = train_model([examples[i] for i in train_rows], library, config, precision, log)
+    featurizer = featurizer_for(model, precision)
     figures = {
-        "trained_at_seconds": round(time.time() - started, 1),
+        "trained_at_seconds": 0.0,
         "corpus": {"replies": len(examples), "disclosures": len({e.group for e in examples}),
-                   "label_counts": {l: int(prepared.y[:, j].sum()) for j, l in enumerate(LABELS)},
-                   "train_replies": int(len(train_rows)), "test_replies": int(len(test_rows)),
+                   "label_counts": {l: sum(l in e.labels for e in examples) for l in LABELS},
+                   "train_replies": len(train_rows), "test_replies": len(test_rows),
                    "test_disclosures": sorted({examples[i].group for i in test_rows})},
         "thresholds": {l: float(t) for l, t in zip(LABELS, model.thresholds)},
-        "out_of_fold": model.meta["out_of_fold"],
-        "test": evaluate(model, prepared, test_rows) if len(test_rows) else None,
+        "calibration": model.meta["calibration"],
+        "test": None,
         "slices": {},
     }
+    if test_rows:
+        test = prepare([examples[i] for i in test_rows], featurizer)
+        figures["test"] = evaluate(model, test, np.arange(len(test_rows)))
     for name, slice_examples in slices.items():
         sliced = prepare(slice_examples, featurizer)
         figures["slices"][name] = evaluate(model, sliced, np.arange(len(slice_examples)))
+    figures["trained_at_seconds"] = round(time.time() - started, 1)
     model.meta["figures"] = {k: figures[k] for k in ("test", "slices")}
     out = Path(out)
     model.save(out)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from listening.corpus import load_corpus
-from listening.model import ListeningModel, TrainConfig
+from listening.finetune import FineTuneConfig
+from listening.model import ListeningModel
 from listening.train import run, split_by_disclosure
 
 
@@ -32,9 +33,9 @@ def test_the_corpus_is_big_and_covers_every_label(library):
 
 
 @pytest.mark.slow
-def test_a_smoke_training_run_writes_a_model_card_and_metrics(tmp_path, coach):
-    config = TrainConfig(epochs=8)
-    figures = run(out=tmp_path, config=config, folds=2, subset=400, featurizer=coach.featurizer)
+def test_a_smoke_training_run_writes_a_model_card_and_metrics(tmp_path):
+    config = FineTuneConfig(epochs=1)
+    figures = run(out=tmp_path, config=config, subset=300)
     model = ListeningModel.load(tmp_path)
     assert model.thresholds.shape == (8,) and np.all((model.thresholds > 0) & (model.thresholds < 1))
     assert figures["test"]["replies"] > 0
@@ -43,5 +44,5 @@ def test_a_smoke_training_run_writes_a_model_card_and_metrics(tmp_path, coach):
     card = (tmp_path / "MODEL_CARD.md").read_text()
     assert f"{figures['test']['macro_f1']:.3f}" in card
     assert "## Limitations" in card and "## Intended use" in card
-    again = run(out=tmp_path / "again", config=config, folds=2, subset=400, featurizer=coach.featurizer)
+    again = run(out=tmp_path / "again", config=config, subset=300)
     assert again["thresholds"] == figures["thresholds"]  # fixed seeds: the same model twice

@@ -1,0 +1,99 @@
+"""``python -m listening bench``: speed and memory of the engine against a naive baseline, in one run.
+
+Measures cold start (a fresh process, import to first feedback), single-reply
+latency p50/p95, batch throughput on N replies, and peak memory; then the
+same replies through a naive loop that scores one reply at a time and
+re-encodes the disclosure every time. Machines are noisy: compare the
+ratios, which are measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COLD_START = """
+import time, resource
+t0 = time.perf_counter()
+from listening import Coach
+coach = Coach.load()
+coach.feedback("I'm so stressed about work, I feel like I'm failing.", "You should talk to HR.")
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def cold_start() -> tuple[float, float]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True, env=env, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    seconds, rss = out.stdout.split()
+    return float(seconds), float(rss)
+
+
+def workload(n: int) -> list[tuple[str, str]]:
+    from listening.corpus import load_corpus
+
+    examples = load_corpus()
+    return [(examples[i % len(examples)].disclosure, examples[i % len(examples)].reply) for i in range(n)]
+
+
+def main(replies: int = 2000, out: str | None = None) -> int:
+    from listening import Coach
+
+    _say("cold start (fresh process)...")
+    cold_seconds, cold_rss = cold_start()
+    coach = Coach.load()
+    pairs = workload(replies)
+    coach.feedback_many(pairs[:64])  # warm up
+
+    _say("single-reply latency...")
+    latencies = []
+    for disclosure, reply in pairs[:300]:
+        started = time.perf_counter()
+        coach.feedback(disclosure, reply)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+
+    _say(f"batch throughput on {len(pairs)} replies...")
+    started = time.perf_counter()
+    coach.feedback_many(pairs)
+    batch_rate = len(pairs) / (time.perf_counter() - started)
+
+    _say("naive baseline (one at a time, disclosure re-encoded every time)...")
+    naive_pairs = pairs[:300]
+    started = time.perf_counter()
+    for disclosure, reply in naive_pairs:
+        coach.featurizer._disclosures.clear()
+        coach.feedback(disclosure, reply)
+    naive_rate = len(naive_pairs) / (time.perf_counter() - started)
+
+    figures = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "precision": coach.featurizer.encoder.precision},
+        "cold_start_s": round(cold_seconds, 2),
+        "cold_start_peak_rss_mb": round(cold_rss),
+        "single_p50_ms": round(statistics.median(latencies), 1),
+        "single_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+        "batch_replies_per_s": round(batch_rate, 1),
+        "naive_replies_per_s": round(naive_rate, 1),
+        "speedup_batch_vs_naive": round(batch_rate / naive_rate, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "replies": len(pairs),
+    }
+    text = json.dumps(figures, indent=2)
+    sys.stdout.write(text + "\n")
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    return 0
