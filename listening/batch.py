@@ -67,7 +67,7 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
         try:
             line = _decode(raw)
         except UnicodeDecodeError:
-            yield Row(number, problem=f"Line {number} is not valid UTF-8 text.")
+            yield Row(number, _salvage_id(raw), problem=f"Line {number} is not valid UTF-8 text.")
             continue
         try:
             value = json.loads(line)
@@ -78,6 +78,17 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
             yield Row(number, problem=f"Line {number} is not a JSON object.")
             continue
         yield Row(number, value)
+
+
+def _salvage_id(raw: bytes) -> dict:
+    """The id of a row that cannot be scored, when it can still be read, so the caller can match it."""
+    try:
+        value = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
+        return {}
+    if isinstance(value, dict) and isinstance(value.get("id"), (str, int)):
+        return {"id": value["id"]}
+    return {}
 
 
 def read_csv(stream: IO[bytes]) -> Iterator[Row]:

@@ -60,7 +60,7 @@ class Coach:
 
         model = ListeningModel.load(Path(model_dir))
         encoder = Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha)
-        return cls(model, Featurizer(Parser(), encoder))
+        return cls(model, Featurizer(Parser(), encoder, model.context_head))
 
     def feedback(self, disclosure: str, reply: str) -> Feedback:
         """Feedback on one reply. Raises InputError with a clear sentence for unusable text."""

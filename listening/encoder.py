@@ -63,10 +63,11 @@ class Encoder:
         self.model = AutoModel.from_pretrained(model_dir()).eval()
         self.has_adapter = adapter is not None
         if adapter is not None:
-            from listening.lora import add_adapters, load_adapter_state
+            from listening.lora import add_adapters, load_adapter_state, merge_adapters
 
             add_adapters(self.model, rank, alpha)
             load_adapter_state(self.model, adapter)
+            merge_adapters(self.model)
             self.model.eval()
         self.precision = precision or ("bf16" if bf16_is_fast() else "fp32")
         self.cls_id = self.tokenizer.cls_token_id

@@ -21,8 +21,7 @@ from listening.parse import DISCLOSURE_CUES, SEGMENT_CUES, Parser, Segment
 
 N_SEG = len(SEGMENT_CUES)
 N_DIS = len(DISCLOSURE_CUES)
-REPLY_WIDTH = 3 * DIM + 2 * N_SEG + N_DIS + 1
-SEGMENT_WIDTH = 4 * DIM + N_SEG + N_DIS + 3
+N_CONTEXT = 2  # implicates_listener, asks_advice (see listening.context)
 
 
 def _cat(parts):
@@ -59,9 +58,10 @@ class Featured:
 class Featurizer:
     """Parser + encoder, with a cache of disclosures."""
 
-    def __init__(self, parser: Parser, encoder: Encoder, cache_size: int = 512):
+    def __init__(self, parser: Parser, encoder: Encoder, context_head=None, cache_size: int = 512):
         self.parser = parser
         self.encoder = encoder
+        self.context_head = context_head
         self.cache_size = cache_size
         self._disclosures: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
@@ -70,8 +70,13 @@ class Featurizer:
         if missing:
             docs = self.parser.docs(missing)
             vectors = self.encoder.embed(missing, adapter=False)
-            for text, doc, vector in zip(missing, docs, vectors):
-                self._disclosures[text] = (vector, self.parser.disclosure_cues(doc))
+            cues = np.stack([self.parser.disclosure_cues(doc) for doc in docs])
+            if self.context_head is not None:  # what the disclosure asks of the listener
+                from listening.context import context_scores
+
+                cues = np.concatenate([cues, context_scores(self.context_head, vectors, cues)], axis=1)
+            for text, vector, cue in zip(missing, vectors, cues):
+                self._disclosures[text] = (vector, cue.astype(np.float32))
         out = []
         for text in texts:
             self._disclosures.move_to_end(text)
@@ -98,9 +103,10 @@ class Featurizer:
                 segment_rows.append(segment_vector(s_vec, enc.text, d_vec, s_cues, d_cues,
                                                    segment_place(position, len(segs))))
                 owner.append(index)
+        n_dis = N_DIS + (N_CONTEXT if self.context_head is not None else 0)
         return Featured(
-            reply=np.asarray(reply_rows, np.float32).reshape(len(replies), REPLY_WIDTH),
-            segment=np.asarray(segment_rows, np.float32).reshape(len(segment_rows), SEGMENT_WIDTH),
+            reply=np.asarray(reply_rows, np.float32).reshape(len(replies), 3 * DIM + 2 * N_SEG + n_dis + 1),
+            segment=np.asarray(segment_rows, np.float32).reshape(len(segment_rows), 4 * DIM + N_SEG + n_dis + 3),
             owner=np.asarray(owner, np.int64),
             segments=segments,
         )

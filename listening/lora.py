@@ -26,12 +26,20 @@ class LoRALinear(torch.nn.Module):
         self.lora_b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
         torch.nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
         self.enabled = True
+        self.merged: torch.Tensor | None = None
+
+    def merge(self) -> None:
+        """For inference: fold the adapter into one weight, so a pass costs what the base model's does."""
+        with torch.no_grad():
+            self.merged = self.base.weight + (self.lora_b @ self.lora_a) * self.scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.enabled:
+            return self.base(x)
+        if self.merged is not None and not torch.is_grad_enabled():
+            return torch.nn.functional.linear(x, self.merged, self.base.bias)
         out = self.base(x)
-        if self.enabled:
-            out = out + (x @ self.lora_a.t().to(x.dtype)) @ self.lora_b.t().to(x.dtype) * self.scale
-        return out
+        return out + (x @ self.lora_a.t().to(x.dtype)) @ self.lora_b.t().to(x.dtype) * self.scale
 
 
 def add_adapters(model: torch.nn.Module, rank: int = 8, alpha: float = 16.0) -> list[LoRALinear]:
@@ -47,6 +55,12 @@ def add_adapters(model: torch.nn.Module, rank: int = 8, alpha: float = 16.0) -> 
                 setattr(module, child_name, adapter)
                 wrapped.append(adapter)
     return wrapped
+
+
+def merge_adapters(model: torch.nn.Module) -> None:
+    for module in model.modules():
+        if isinstance(module, LoRALinear):
+            module.merge()
 
 
 def set_enabled(model: torch.nn.Module, enabled: bool) -> None:

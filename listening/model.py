@@ -26,7 +26,7 @@ WEIGHTS = "listening-head.safetensors"
 class Head(torch.nn.Module):
     """Standardise, one hidden layer, one logit per label."""
 
-    def __init__(self, width: int, hidden: int = 256, dropout: float = 0.2):
+    def __init__(self, width: int, hidden: int = 256, dropout: float = 0.2, outputs: int = len(LABELS)):
         super().__init__()
         self.register_buffer("mean", torch.zeros(width))
         self.register_buffer("scale", torch.ones(width))
@@ -35,7 +35,7 @@ class Head(torch.nn.Module):
             torch.nn.Linear(width, hidden),
             torch.nn.GELU(),
             torch.nn.Dropout(dropout),
-            torch.nn.Linear(hidden, len(LABELS)),
+            torch.nn.Linear(hidden, outputs),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -98,6 +98,7 @@ class ListeningModel:
     platt_a: np.ndarray
     platt_b: np.ndarray
     thresholds: np.ndarray
+    context_head: Head | None = None
     adapter: dict[str, torch.Tensor] | None = None
     rank: int = 8
     alpha: float = 16.0
@@ -116,6 +117,8 @@ class ListeningModel:
         directory.mkdir(parents=True, exist_ok=True)
         tensors = {f"reply.{k}": v.contiguous() for k, v in self.reply_head.state_dict().items()}
         tensors |= {f"segment.{k}": v.contiguous() for k, v in self.segment_head.state_dict().items()}
+        if self.context_head is not None:
+            tensors |= {f"context.{k}": v.contiguous() for k, v in self.context_head.state_dict().items()}
         tensors["platt_a"] = torch.from_numpy(self.platt_a.astype(np.float32))
         tensors["platt_b"] = torch.from_numpy(self.platt_b.astype(np.float32))
         tensors["thresholds"] = torch.from_numpy(self.thresholds.astype(np.float32))
@@ -146,14 +149,19 @@ class ListeningModel:
             raise ValueError(f"{path} was trained for other labels; retrain it.")
         tensors = load_file(str(path))
         heads = {}
-        for name in ("reply", "segment"):
+        for name in ("reply", "segment", "context"):
             state = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
-            head = Head(state["mean"].shape[0], int(metadata[f"{name}_hidden"]))
+            if not state:
+                heads[name] = None
+                continue
+            hidden, outputs = state["net.1.weight"].shape[0], state["net.4.weight"].shape[0]
+            head = Head(state["mean"].shape[0], hidden, outputs=outputs)
             head.load_state_dict(state)
             heads[name] = head.eval()
         return cls(
             reply_head=heads["reply"],
             segment_head=heads["segment"],
+            context_head=heads["context"],
             platt_a=tensors["platt_a"].numpy(),
             platt_b=tensors["platt_b"].numpy(),
             thresholds=tensors["thresholds"].numpy(),

@@ -57,7 +57,9 @@ class Parser:
     """The spaCy pipeline with what the engine asks of it."""
 
     def __init__(self, nlp: spacy.language.Language | None = None):
-        self.nlp = nlp or spacy.load(PIPELINE, exclude=["ner", "lemmatizer"])
+        # Only the tagger and the parser are read (fine-grained tags, dependencies, sentences);
+        # the rest of the pipeline costs time and changes nothing here.
+        self.nlp = nlp or spacy.load(PIPELINE, exclude=["ner", "lemmatizer", "attribute_ruler"])
 
     def docs(self, texts: Iterable[str], batch_size: int = 256) -> list[Doc]:
         return list(self.nlp.pipe(texts, batch_size=batch_size))
@@ -77,7 +79,7 @@ def _clause_starts(sent: Span) -> list[int]:
     """Token indices (in the doc) where a new clause begins inside a sentence."""
     starts = []
     for token in sent:
-        if token.i == sent.start or token.pos_ not in ("VERB", "AUX"):
+        if token.i == sent.start or not token.tag_.startswith(("VB", "MD")):
             continue
         separate = token.dep_ in ("conj", "parataxis")
         if token.dep_ in ("ccomp", "advcl") and token.left_edge.i > sent.start:

@@ -24,6 +24,7 @@ from listening.features import Featured, Featurizer
 from listening.parse import Parser
 from listening.labels import LABELS
 from listening.metrics import report
+from listening.context import CONTEXT, context_inputs, load_disclosures, train_context_head
 from listening.finetune import FineTuneConfig, build_items, fine_tune
 from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_platt, logits
 
@@ -111,13 +112,18 @@ def train_model(examples: Sequence[Example], library: dict[str, Exercise], confi
                 precision: str | None, log: Log) -> ListeningModel:
     """Fine-tune on most training disclosures; calibrate and pick thresholds on the rest."""
     fit_rows, calibration_rows = split_by_disclosure(examples, library, CALIBRATION_SHARE, config.seed)
-    base = Featurizer(Parser(), Encoder(precision))
+    parser, encoder = Parser(), Encoder(precision)
+    fit_groups = {examples[i].group for i in fit_rows}
+    context_head = train_context([library[g] for g in sorted(fit_groups) if g in library], Featurizer(parser, encoder),
+                                 config.seed)
+    base = Featurizer(parser, encoder, context_head)
     items, d_vectors, d_cues = build_items([examples[i] for i in fit_rows], base, segment_targets)
     log(f"fine-tuning on {len(fit_rows)} replies; calibrating on {len(calibration_rows)} replies "
         f"to {len({examples[i].group for i in calibration_rows})} other disclosures")
     adapter, reply_head, segment_head = fine_tune(items, d_vectors, d_cues, config, precision, log)
     model = ListeningModel(reply_head, segment_head, np.ones(len(LABELS), np.float32), np.zeros(len(LABELS), np.float32),
-                           np.full(len(LABELS), 0.5, np.float32), adapter=adapter, rank=config.rank, alpha=config.alpha)
+                           np.full(len(LABELS), 0.5, np.float32), context_head=context_head, adapter=adapter,
+                           rank=config.rank, alpha=config.alpha)
     tuned = featurizer_for(model, precision)
     calibration = prepare([examples[i] for i in calibration_rows], tuned)
     raw = logits(reply_head, calibration.featured.reply)
@@ -130,7 +136,27 @@ def train_model(examples: Sequence[Example], library: dict[str, Exercise], confi
 
 
 def featurizer_for(model: ListeningModel, precision: str | None = None) -> Featurizer:
-    return Featurizer(Parser(), Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha))
+    encoder = Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha)
+    return Featurizer(Parser(), encoder, model.context_head)
+
+
+def train_context(exercises: Sequence[Exercise], featurizer: Featurizer, seed: int):
+    """The implicated/asks-advice head, from training exercises and the separate disclosure set."""
+    pairs = [(e.disclosure, np.array([e.implicates_listener, e.asks_advice], np.float32)) for e in exercises]
+    pairs += load_disclosures()
+    x = context_inputs(featurizer, [text for text, _ in pairs])
+    return train_context_head(x, np.stack([flags for _, flags in pairs]), seed)
+
+
+def evaluate_context(model: ListeningModel, featurizer: Featurizer, exercises: Sequence[Exercise]) -> dict:
+    """Accuracy of the context head on exercises it never saw."""
+    if not exercises:
+        return {}
+    x = context_inputs(featurizer, [e.disclosure for e in exercises])
+    predicted = logits(model.context_head, x) >= 0
+    truth = np.array([[e.implicates_listener, e.asks_advice] for e in exercises])
+    return {"disclosures": len(exercises),
+            **{name: float(np.mean(predicted[:, j] == truth[:, j])) for j, name in enumerate(CONTEXT)}}
 
 
 def span_hit_rate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> float:
@@ -192,6 +218,8 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
         "slices": {},
     }
     if test_rows:
+        figures["context"] = evaluate_context(model, featurizer, [library[g] for g in figures["corpus"]["test_disclosures"]
+                                                                  if g in library])
         test = prepare([examples[i] for i in test_rows], featurizer)
         figures["test"] = evaluate(model, test, np.arange(len(test_rows)))
     for name, slice_examples in slices.items():
