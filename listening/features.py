@@ -52,6 +52,7 @@ class Featured:
     reply: np.ndarray  # (n_pairs, REPLY_WIDTH)
     segment: np.ndarray  # (n_segments, SEGMENT_WIDTH)
     owner: np.ndarray  # (n_segments,) index of the pair each segment belongs to
+    context: np.ndarray  # (n_pairs, 2): P(listener implicated), P(advice asked for)
     segments: list[list[Segment]]  # per pair
 
 
@@ -93,6 +94,9 @@ class Featurizer:
         context = self.disclosure(disclosures)
 
         reply_rows, segment_rows, owner = [], [], []
+        n_context = N_CONTEXT if self.context_head is not None else 0
+        context_rows = [d_cues[len(d_cues) - n_context:] if n_context else np.ones(N_CONTEXT, np.float32)
+                        for _, d_cues in context]
         for index, (enc, segs, seg_cues, (d_vec, d_cues)) in enumerate(zip(encoded, segments, cues, context)):
             if len(segs):
                 cue_max, cue_mean = seg_cues.max(0), seg_cues.mean(0)
@@ -108,5 +112,6 @@ class Featurizer:
             reply=np.asarray(reply_rows, np.float32).reshape(len(replies), 3 * DIM + 2 * N_SEG + n_dis + 1),
             segment=np.asarray(segment_rows, np.float32).reshape(len(segment_rows), 4 * DIM + N_SEG + n_dis + 3),
             owner=np.asarray(owner, np.int64),
+            context=np.asarray(context_rows, np.float32).reshape(len(replies), N_CONTEXT),
             segments=segments,
         )

@@ -21,6 +21,7 @@ from listening.corpus import Example
 from listening.encoder import WINDOW, Encoder
 from listening.features import N_SEG, Featurizer, reply_vector, segment_place, segment_vector
 from listening.labels import LABELS
+from listening.model import GATED
 from listening.lora import adapter_state, add_adapters
 from listening.model import Head
 
@@ -52,9 +53,12 @@ class Item:
     disclosure: int  # row in the disclosure table
     y: np.ndarray  # (labels,)
     segment_y: np.ndarray  # (n_segments, labels)
+    implicated: float  # 1 when the disclosure implicates the listener: only then are gated labels learned
 
 
-def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_targets) -> tuple[list[Item], np.ndarray, np.ndarray]:
+def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_targets,
+                implicated: dict[str, float]) -> tuple[list[Item], np.ndarray, np.ndarray]:
+    """Training items; ``implicated`` maps a disclosure group to its flag (rows of other groups: from labels)."""
     parser, encoder = featurizer.parser, featurizer.encoder
     disclosures = sorted({e.disclosure for e in examples})
     table = featurizer.disclosure(disclosures)
@@ -76,6 +80,7 @@ def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_tar
             ids=ids, segments=positions, cues=parser.segment_cues(doc, segments), disclosure=where[example.disclosure],
             y=np.array([int(l in example.labels) for l in LABELS], np.float32),
             segment_y=segment_targets(example, segments),
+            implicated=implicated.get(example.group, float("defensiveness" in example.labels)),
         ))
     return items, d_vectors, d_cues
 
@@ -174,8 +179,14 @@ def fine_tune(items: list[Item], d_vectors: np.ndarray, d_cues: np.ndarray, conf
             reply_logits, segment_logits = trainee(batch)
             target = torch.from_numpy(np.stack([i.y for i in batch]))
             segment_target = torch.from_numpy(np.concatenate([i.segment_y for i in batch]))
-            loss = F.binary_cross_entropy_with_logits(reply_logits, target, pos_weight=pos_weight)
-            loss = loss + config.segment_weight * F.binary_cross_entropy_with_logits(segment_logits, segment_target)
+            mask = torch.ones_like(target)
+            mask[:, GATED] = torch.tensor([[i.implicated] for i in batch])  # learned only where it can exist
+            segment_mask = torch.ones_like(segment_target)
+            segment_mask[:, GATED] = torch.tensor([[i.implicated] for i in batch for _ in i.segments])
+            loss = (F.binary_cross_entropy_with_logits(reply_logits, target, pos_weight=pos_weight, reduction="none")
+                    * mask).sum() / mask.sum()
+            loss = loss + config.segment_weight * (F.binary_cross_entropy_with_logits(
+                segment_logits, segment_target, reduction="none") * segment_mask).sum() / segment_mask.sum()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

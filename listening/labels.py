@@ -152,6 +152,83 @@ LABEL_LIST: tuple[Label, ...] = (
 )
 
 LABELS: tuple[str, ...] = tuple(label.name for label in LABEL_LIST)
+# Labels that exist only when the disclosure implicates the listener (a complaint or hurt about them).
+NEEDS_IMPLICATED: tuple[str, ...] = ("defensiveness",)
 BY_NAME: dict[str, Label] = {label.name: label for label in LABEL_LIST}
 BARRIERS: tuple[str, ...] = tuple(l.name for l in LABEL_LIST if l.kind is Kind.BARRIER)
 SKILLS: tuple[str, ...] = tuple(l.name for l in LABEL_LIST if l.kind is Kind.SKILL)
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Longer guidance on a core practice, for the app's practices view (the project's own words)."""
+
+    practice: int
+    idea: str
+    try_this: tuple[str, ...]
+    sounds_like: tuple[str, ...]
+
+
+GUIDANCE: dict[int, Guidance] = {
+    g.practice: g
+    for g in (
+        Guidance(
+            1,
+            "Before someone tells you something hard, they are quietly asking what it will cost them. If "
+            "earlier conversations ended in a verdict, a lecture or a sigh, the next thing they share will be "
+            "smaller and safer, or nothing at all. Safety is built one reply at a time: each time you hear "
+            "something awkward without scoring it, the next conversation gets easier to start.",
+            (
+                "Let them reach the end of what they want to say before you decide anything about it.",
+                "Answer the feeling before the facts: \"that sounds embarrassing\" helps more than "
+                "\"well, what did you expect?\"",
+                "Keep \"always\", \"never\", \"overreacting\" and \"you should feel\" out of your first reply.",
+                "Thank them for telling you, above all when it was hard to say or was about you.",
+            ),
+            ("I'm glad you told me.", "That makes sense to me.", "Take your time, I'm listening."),
+        ),
+        Guidance(
+            2,
+            "Most of us listen with half our mind on our answer: the fix we will offer, the fact we will "
+            "correct, the reason it was not our fault. While that answer is being drafted, their words are "
+            "only half heard, and they can tell. Listening openly means letting what they say land first, even "
+            "when it is about you, and using your reply to check you understood rather than to win or to wrap "
+            "things up.",
+            (
+                "When you catch yourself building an answer, go back to their last sentence and say it back in "
+                "your own words.",
+                "If the complaint is about you, find the part that is true before you explain the rest; the "
+                "explanation can wait.",
+                "Hold advice until they ask for it, or ask whether they want ideas or just an ear.",
+                "Keep your own story for later: one \"that happened to me too\" can take the conversation "
+                "away from them.",
+            ),
+            (
+                "So what got to you most was…",
+                "You're right that I did that, and I can see why it hurt.",
+                "Do you want ideas, or mostly to get it off your chest?",
+            ),
+        ),
+        Guidance(
+            4,
+            "Empathy is less about agreeing and more about imagining what it is like to be them, right now, with "
+            "this. You might have handled it differently, or think the worry is out of proportion; that does not "
+            "matter yet. The feeling is real for them, and saying so out loud, in words that fit their situation, "
+            "is what tells them they are not alone with it. Cheering up, comparing and looking on the bright "
+            "side all skip this step.",
+            (
+                "Guess the feeling and offer it lightly: \"you sound really let down\", \"that must have been "
+                "frightening\".",
+                "Say why it makes sense, with their details: \"after three weeks of that, of course you're "
+                "exhausted\".",
+                "Leave out \"at least\" and \"it could be worse\", even when they are true.",
+                "Ask one open question about their experience, then let the answer run.",
+            ),
+            (
+                "No wonder you're worn out.",
+                "That sounds really lonely.",
+                "What has been the hardest part?",
+            ),
+        ),
+    )
+}

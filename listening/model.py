@@ -17,7 +17,9 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from listening.labels import LABELS
+from listening.labels import LABELS, NEEDS_IMPLICATED
+
+GATED = [LABELS.index(label) for label in NEEDS_IMPLICATED]
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 WEIGHTS = "listening-head.safetensors"
@@ -105,9 +107,21 @@ class ListeningModel:
     segment_threshold: float = 0.5
     meta: dict = field(default_factory=dict)
 
-    def reply_scores(self, x: np.ndarray) -> np.ndarray:
+    def reply_logits(self, x: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Uncalibrated logits; a label that needs the listener implicated is gated by that probability.
+
+        The head learns defensiveness only from disclosures that implicate the listener, so its
+        score means "defensive, if they were implicated"; times P(implicated) it is the whole answer.
+        """
+        z = logits(self.reply_head, x)
+        if GATED:
+            gated = sigmoid(z[:, GATED]) * context[:, :1]
+            z[:, GATED] = np.log(np.clip(gated, 1e-6, 1 - 1e-6) / np.clip(1 - gated, 1e-6, 1))
+        return z
+
+    def reply_scores(self, x: np.ndarray, context: np.ndarray) -> np.ndarray:
         """Calibrated probabilities, shape (n, 8), in LABELS order."""
-        return sigmoid(logits(self.reply_head, x) * self.platt_a + self.platt_b)
+        return sigmoid(self.reply_logits(x, context) * self.platt_a + self.platt_b)
 
     def segment_scores(self, x: np.ndarray) -> np.ndarray:
         return sigmoid(logits(self.segment_head, x))

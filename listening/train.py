@@ -2,7 +2,8 @@
 
 Held-out figures are always computed on disclosures the model never saw:
 the test split is chosen by disclosure, and calibration and thresholds come
-from a second set of disclosures held out of fitting inside the training split.
+from out-of-fold predictions inside the training split, folds also split by
+disclosure.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_plat
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "models" / "heldout"
 TEST_SHARE = 0.2
-CALIBRATION_SHARE = 0.15
 SPLIT_SEED = 7
 
 Log = Callable[[str], None]
@@ -80,6 +80,7 @@ def prepare(examples: Sequence[Example], featurizer: Featurizer, batch: int = 25
         reply=np.concatenate([p.reply for p in parts]),
         segment=np.concatenate([p.segment for p in parts]),
         owner=np.concatenate(owners),
+        context=np.concatenate([p.context for p in parts]),
         segments=[s for p in parts for s in p.segments],
     )
     y = np.array([[int(l in e.labels) for l in LABELS] for e in examples], np.float32)
@@ -108,36 +109,56 @@ def split_by_disclosure(examples: Sequence[Example], library: dict[str, Exercise
     return train, test
 
 
-def train_model(examples: Sequence[Example], library: dict[str, Exercise], config: FineTuneConfig,
-                precision: str | None, log: Log) -> ListeningModel:
-    """Fine-tune on most training disclosures; calibrate and pick thresholds on the rest."""
-    fit_rows, calibration_rows = split_by_disclosure(examples, library, CALIBRATION_SHARE, config.seed)
-    parser, encoder = Parser(), Encoder(precision)
-    fit_groups = {examples[i].group for i in fit_rows}
-    context_head = train_context([library[g] for g in sorted(fit_groups) if g in library], Featurizer(parser, encoder),
-                                 config.seed)
+def group_folds(groups: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
+    """Row indices of each fold; every disclosure's rows fall in one fold."""
+    names = sorted(set(groups))
+    random.Random(seed).shuffle(names)
+    fold_of = {g: i % folds for i, g in enumerate(names)}
+    assignment = np.array([fold_of[g] for g in groups])
+    return [np.where(assignment == k)[0] for k in range(folds)]
+
+
+def fit_once(examples: Sequence[Example], library: dict[str, Exercise], config: FineTuneConfig,
+             parser: Parser, encoder: Encoder, log: Log) -> ListeningModel:
+    """Context head, then adapter and heads, on these examples; not yet calibrated."""
+    groups = sorted({e.group for e in examples})
+    context_head = train_context([library[g] for g in groups if g in library], Featurizer(parser, encoder), config.seed)
     base = Featurizer(parser, encoder, context_head)
-    items, d_vectors, d_cues = build_items([examples[i] for i in fit_rows], base, segment_targets)
-    log(f"fine-tuning on {len(fit_rows)} replies; calibrating on {len(calibration_rows)} replies "
-        f"to {len({examples[i].group for i in calibration_rows})} other disclosures")
-    adapter, reply_head, segment_head = fine_tune(items, d_vectors, d_cues, config, precision, log)
-    model = ListeningModel(reply_head, segment_head, np.ones(len(LABELS), np.float32), np.zeros(len(LABELS), np.float32),
-                           np.full(len(LABELS), 0.5, np.float32), context_head=context_head, adapter=adapter,
-                           rank=config.rank, alpha=config.alpha)
-    tuned = featurizer_for(model, precision)
-    calibration = prepare([examples[i] for i in calibration_rows], tuned)
-    raw = logits(reply_head, calibration.featured.reply)
-    model.platt_a, model.platt_b = fit_platt(raw, calibration.y)
-    model.thresholds = best_thresholds(model.reply_scores(calibration.featured.reply), calibration.y)
-    model.meta = {"config": asdict(config), "calibration": report(calibration.y,
-                                                                  model.reply_scores(calibration.featured.reply),
-                                                                  model.thresholds)}
+    implicated = {g: float(library[g].implicates_listener) for g in groups if g in library}
+    items, d_vectors, d_cues = build_items(examples, base, segment_targets, implicated)
+    adapter, reply_head, segment_head = fine_tune(items, d_vectors, d_cues, config, encoder.precision, log)
+    n = len(LABELS)
+    return ListeningModel(reply_head, segment_head, np.ones(n, np.float32), np.zeros(n, np.float32),
+                          np.full(n, 0.5, np.float32), context_head=context_head, adapter=adapter,
+                          rank=config.rank, alpha=config.alpha)
+
+
+def train_model(examples: Sequence[Example], library: dict[str, Exercise], config: FineTuneConfig,
+                precision: str | None, log: Log, folds: int = 3) -> ListeningModel:
+    """Calibration and thresholds from out-of-fold predictions (folds by disclosure), then a final fit on all."""
+    parser, encoder = Parser(), Encoder(precision)
+    groups = [e.group for e in examples]
+    raw = np.zeros((len(examples), len(LABELS)), np.float32)
+    y = np.array([[int(l in e.labels) for l in LABELS] for e in examples], np.float32)
+    for k, held in enumerate(group_folds(groups, folds, config.seed)):
+        fit = np.setdiff1d(np.arange(len(examples)), held)
+        log(f"fold {k + 1}/{folds}: fine-tuning on {len(fit)} replies, predicting {len(held)} "
+            f"replies to {len({groups[i] for i in held})} other disclosures")
+        model = fit_once([examples[i] for i in fit], library, config, parser, encoder, log)
+        held_out = prepare([examples[i] for i in held], featurizer_for(model, precision, parser))
+        raw[held] = model.reply_logits(held_out.featured.reply, held_out.featured.context)
+    log(f"final fit on all {len(examples)} training replies")
+    model = fit_once(examples, library, config, parser, encoder, log)
+    model.platt_a, model.platt_b = fit_platt(raw, y)
+    scores = 1 / (1 + np.exp(-(raw * model.platt_a + model.platt_b)))
+    model.thresholds = best_thresholds(scores, y)
+    model.meta = {"config": asdict(config), "folds": folds, "calibration": report(y, scores, model.thresholds)}
     return model
 
 
-def featurizer_for(model: ListeningModel, precision: str | None = None) -> Featurizer:
+def featurizer_for(model: ListeningModel, precision: str | None = None, parser: Parser | None = None) -> Featurizer:
     encoder = Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha)
-    return Featurizer(Parser(), encoder, model.context_head)
+    return Featurizer(parser or Parser(), encoder, model.context_head)
 
 
 def train_context(exercises: Sequence[Exercise], featurizer: Featurizer, seed: int):
@@ -163,7 +184,7 @@ def span_hit_rate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -
     """Of labels both predicted and true, the share whose chosen span overlaps the gold evidence."""
     from listening.coach import choose_segments
 
-    reply_scores = model.reply_scores(prepared.featured.reply[rows])
+    reply_scores = model.reply_scores(prepared.featured.reply[rows], prepared.featured.context[rows])
     hits = total = 0
     for position, i in enumerate(rows):
         seg_rows = np.where(prepared.featured.owner == i)[0]
@@ -181,7 +202,8 @@ def span_hit_rate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -
 
 
 def evaluate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> dict:
-    figures = report(prepared.y[rows], model.reply_scores(prepared.featured.reply[rows]), model.thresholds)
+    figures = report(prepared.y[rows], model.reply_scores(prepared.featured.reply[rows], prepared.featured.context[rows]),
+                     model.thresholds)
     figures["disclosures"] = len({prepared.examples[i].group for i in rows})
     figures["span_hit_rate"] = span_hit_rate(model, prepared, rows)
     return figures
@@ -189,7 +211,7 @@ def evaluate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> dic
 
 def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Sequence[Path] | None = None,
         config: FineTuneConfig | None = None, subset: int | None = None, precision: str | None = None,
-        log: Log = lambda _: None) -> dict:
+        folds: int = 3, log: Log = lambda _: None) -> dict:
     """Train on the training split, evaluate on the held-out disclosures and slices, save everything."""
     from listening.card import write_card
 
@@ -204,7 +226,7 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
     slices = {Path(p).stem: load_corpus([Path(p)], library) for p in heldout_paths}
     train_rows, test_rows = split_by_disclosure(examples, library)
     log(f"{len(examples)} replies: {len(train_rows)} for training, {len(test_rows)} to held-out disclosures")
-    model = train_model([examples[i] for i in train_rows], library, config, precision, log)
+    model = train_model([examples[i] for i in train_rows], library, config, precision, log, folds)
     featurizer = featurizer_for(model, precision)
     figures = {
         "trained_at_seconds": 0.0,
