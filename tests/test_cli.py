@@ -127,3 +127,14 @@ def test_every_command_has_help_text():
     for name, command in sub.choices.items():
         assert command.description or sub._name_parser_map[name].format_help()
         assert any(c.dest == name and c.help for c in sub._choices_actions)
+
+
+def test_the_readme_quick_start_scores_the_bundled_samples():
+    result = score(ROOT / "exercises" / "sample-replies.jsonl")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = {r["id"]: r for r in map(json.loads, result.stdout.decode().splitlines())}
+    assert "premature_advice" in rows["s1"]["labels"]
+    assert {"validation", "open_question"} <= set(rows["s2"]["labels"]) and not rows["s2"]["flags"]
+    assert "defensiveness" in rows["s3"]["labels"]
+    assert "minimizing" in rows["s5"]["labels"]
+    assert "self_focus" in rows["s6"]["labels"]

@@ -116,3 +116,12 @@ def test_markup_is_just_text(coach):
     for item in (*feedback.flags, *feedback.skills):
         for span in item.spans:
             assert reply[span.start:span.end] == span.text
+
+
+def test_the_exercises_example_replies_mostly_pass_without_a_flag(coach, library):
+    """The library's model answers were never trained on: a coach that flags them is miscalibrated."""
+    pairs = [(e.disclosure, reply) for e in library.values() for reply in e.examples]
+    results = coach.feedback_many(pairs)
+    clean = sum(not f.flags for f in results)
+    assert clean / len(results) >= 0.8
+    assert sum(bool(f.skills) for f in results) / len(results) >= 0.9
