@@ -77,9 +77,8 @@ class Coach:
 
     def _score(self, pairs: Sequence[tuple[str, str]]) -> list[Feedback]:
         featured = self.featurizer([d for d, _ in pairs], [r for _, r in pairs])
-        reply_scores = self.model.reply_scores(featured.reply, featured.context)
-        segment_scores = self.model.segment_scores(featured.segment) if len(featured.segment) else \
-            np.zeros((0, len(LABELS)), np.float32)
+        reply_scores, segment_scores = self.model.predict(featured.reply, featured.segment, featured.owner,
+                                                          featured.context)
         results = []
         for index, (disclosure, reply) in enumerate(pairs):
             rows = np.where(featured.owner == index)[0]

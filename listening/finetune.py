@@ -21,7 +21,7 @@ from listening.corpus import Example
 from listening.encoder import WINDOW, Encoder
 from listening.features import N_SEG, Featurizer, reply_vector, segment_place, segment_vector
 from listening.labels import LABELS
-from listening.model import GATED
+from listening.model import ABSENT, GATED, SEGMENT_LOGIT_SCALE
 from listening.lora import adapter_state, add_adapters
 from listening.model import Head
 
@@ -132,11 +132,14 @@ class Trainee(torch.nn.Module):
         all_cues = torch.from_numpy(np.concatenate(cues)) if owner else torch.zeros((0, N_SEG))
         segment_x = segment_vector(segment, reply[owner_t], d_vec[owner_t], all_cues, d_cue[owner_t],
                                    torch.tensor(places, dtype=torch.float32).reshape(-1, 3))
-        return reply_x, segment_x
+        return reply_x, segment_x, owner_t
 
     def forward(self, items: Sequence[Item]):
-        reply_x, segment_x = self.inputs(items)
-        return self.reply_head(reply_x), self.segment_head(segment_x)
+        reply_x, segment_x, owner = self.inputs(items)
+        segment_z = self.segment_head(segment_x)
+        strongest = torch.full((len(items), segment_z.shape[1]), ABSENT).scatter_reduce(
+            0, owner[:, None].expand(-1, segment_z.shape[1]), segment_z, reduce="amax", include_self=True)
+        return self.reply_head(torch.cat([reply_x, strongest], dim=1)), segment_z
 
 
 def fine_tune(items: list[Item], d_vectors: np.ndarray, d_cues: np.ndarray, config: FineTuneConfig,
@@ -146,15 +149,18 @@ def fine_tune(items: list[Item], d_vectors: np.ndarray, d_cues: np.ndarray, conf
     rng = random.Random(config.seed)
     encoder = Encoder(precision)
     add_adapters(encoder.model, config.rank, config.alpha)
-    probe_reply, probe_segment = None, None
     trainee = Trainee(encoder, Head(1, 1), Head(1, 1), d_vectors, d_cues)
     with torch.no_grad():  # adapters start as the identity: fit the input scalers on base features
         xs = [trainee.inputs(items[lo:lo + 128]) for lo in range(0, len(items), 128)]
     probe_reply = torch.cat([x[0] for x in xs]).numpy()
     probe_segment = torch.cat([x[1] for x in xs]).numpy()
-    reply_head = Head(probe_reply.shape[1], config.hidden, config.dropout)
+    n = len(LABELS)
+    reply_head = Head(probe_reply.shape[1] + n, config.hidden, config.dropout)
     segment_head = Head(probe_segment.shape[1], config.hidden, config.dropout)
-    reply_head.fit_scaler(probe_reply)
+    reply_head.fit_scaler(np.concatenate([probe_reply, np.zeros((len(probe_reply), n), np.float32)], axis=1))
+    with torch.no_grad():  # the strongest-segment logits are read as they are, only scaled
+        reply_head.mean[-n:] = 0.0
+        reply_head.scale[-n:] = SEGMENT_LOGIT_SCALE
     segment_head.fit_scaler(probe_segment)
     trainee.reply_head, trainee.segment_head = reply_head, segment_head
 

@@ -20,6 +20,16 @@ from safetensors.torch import load_file, save_file
 from listening.labels import LABELS, NEEDS_IMPLICATED
 
 GATED = [LABELS.index(label) for label in NEEDS_IMPLICATED]
+ABSENT = -10.0  # the segment logit of a label no segment carries
+SEGMENT_LOGIT_SCALE = 4.0  # the reply head reads segment logits divided by this, not standardised
+
+
+def strongest_segments(segment_z: np.ndarray, owner: np.ndarray, replies: int) -> np.ndarray:
+    """Per reply and label, the highest segment logit: does any one sentence or clause carry it?"""
+    out = np.full((replies, len(LABELS)), ABSENT, np.float32)
+    if len(owner):
+        np.maximum.at(out, owner, segment_z)
+    return out
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 WEIGHTS = "listening-head.safetensors"
@@ -107,24 +117,33 @@ class ListeningModel:
     segment_threshold: float = 0.5
     meta: dict = field(default_factory=dict)
 
-    def reply_logits(self, x: np.ndarray, context: np.ndarray) -> np.ndarray:
+    def segment_logits(self, segment: np.ndarray) -> np.ndarray:
+        if not len(segment):
+            return np.zeros((0, len(LABELS)), np.float32)
+        return logits(self.segment_head, segment)
+
+    def reply_logits(self, reply: np.ndarray, segment_z: np.ndarray, owner: np.ndarray,
+                     context: np.ndarray) -> np.ndarray:
         """Uncalibrated logits; a label that needs the listener implicated is gated by that probability.
 
-        The head learns defensiveness only from disclosures that implicate the listener, so its
-        score means "defensive, if they were implicated"; times P(implicated) it is the whole answer.
+        The reply head reads the reply and, per label, its strongest segment, so advice in the
+        middle of a kind reply is not averaged away. It learns defensiveness only from disclosures
+        that implicate the listener, so its score means "defensive, if they were implicated";
+        times P(implicated) it is the whole answer.
         """
+        x = np.concatenate([reply, strongest_segments(segment_z, owner, len(reply))], axis=1)
         z = logits(self.reply_head, x)
         if GATED:
             gated = sigmoid(z[:, GATED]) * context[:, :1]
             z[:, GATED] = np.log(np.clip(gated, 1e-6, 1 - 1e-6) / np.clip(1 - gated, 1e-6, 1))
         return z
 
-    def reply_scores(self, x: np.ndarray, context: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities, shape (n, 8), in LABELS order."""
-        return sigmoid(self.reply_logits(x, context) * self.platt_a + self.platt_b)
-
-    def segment_scores(self, x: np.ndarray) -> np.ndarray:
-        return sigmoid(logits(self.segment_head, x))
+    def predict(self, reply: np.ndarray, segment: np.ndarray, owner: np.ndarray,
+                context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated reply scores (n, 8) and segment scores (n_segments, 8), in LABELS order."""
+        segment_z = self.segment_logits(segment)
+        reply_z = self.reply_logits(reply, segment_z, owner, context)
+        return sigmoid(reply_z * self.platt_a + self.platt_b), sigmoid(segment_z)
 
     def save(self, directory: Path = MODEL_DIR) -> Path:
         directory = Path(directory)

@@ -146,7 +146,9 @@ def train_model(examples: Sequence[Example], library: dict[str, Exercise], confi
             f"replies to {len({groups[i] for i in held})} other disclosures")
         model = fit_once([examples[i] for i in fit], library, config, parser, encoder, log)
         held_out = prepare([examples[i] for i in held], featurizer_for(model, precision, parser))
-        raw[held] = model.reply_logits(held_out.featured.reply, held_out.featured.context)
+        featured = held_out.featured
+        raw[held] = model.reply_logits(featured.reply, model.segment_logits(featured.segment), featured.owner,
+                                       featured.context)
     log(f"final fit on all {len(examples)} training replies")
     model = fit_once(examples, library, config, parser, encoder, log)
     model.platt_a, model.platt_b = fit_platt(raw, y)
@@ -180,32 +182,32 @@ def evaluate_context(model: ListeningModel, featurizer: Featurizer, exercises: S
             **{name: float(np.mean(predicted[:, j] == truth[:, j])) for j, name in enumerate(CONTEXT)}}
 
 
-def span_hit_rate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> float:
+def span_hit_rate(model: ListeningModel, prepared: Prepared) -> float:
     """Of labels both predicted and true, the share whose chosen span overlaps the gold evidence."""
     from listening.coach import choose_segments
 
-    reply_scores = model.reply_scores(prepared.featured.reply[rows], prepared.featured.context[rows])
+    featured = prepared.featured
+    reply_scores, segment_scores = model.predict(featured.reply, featured.segment, featured.owner, featured.context)
     hits = total = 0
-    for position, i in enumerate(rows):
-        seg_rows = np.where(prepared.featured.owner == i)[0]
-        seg_scores = model.segment_scores(prepared.featured.segment[seg_rows])
-        segments = prepared.featured.segments[i]
-        example = prepared.examples[i]
+    for i, example in enumerate(prepared.examples):
+        rows = np.where(featured.owner == i)[0]
+        segments = featured.segments[i]
         for j, label in enumerate(LABELS):
-            if reply_scores[position, j] < model.thresholds[j] or label not in example.labels:
+            if reply_scores[i, j] < model.thresholds[j] or label not in example.labels:
                 continue
-            chosen = choose_segments(seg_scores[:, j], model.segment_threshold)
+            chosen = choose_segments(segment_scores[rows, j], model.segment_threshold)
             gold = evidence_ranges(example, label)
             total += 1
             hits += any(overlaps((segments[c].start, segments[c].end), g) > 0 for c in chosen for g in gold)
     return hits / max(total, 1)
 
 
-def evaluate(model: ListeningModel, prepared: Prepared, rows: np.ndarray) -> dict:
-    figures = report(prepared.y[rows], model.reply_scores(prepared.featured.reply[rows], prepared.featured.context[rows]),
-                     model.thresholds)
-    figures["disclosures"] = len({prepared.examples[i].group for i in rows})
-    figures["span_hit_rate"] = span_hit_rate(model, prepared, rows)
+def evaluate(model: ListeningModel, prepared: Prepared) -> dict:
+    featured = prepared.featured
+    scores, _ = model.predict(featured.reply, featured.segment, featured.owner, featured.context)
+    figures = report(prepared.y, scores, model.thresholds)
+    figures["disclosures"] = len({e.group for e in prepared.examples})
+    figures["span_hit_rate"] = span_hit_rate(model, prepared)
     return figures
 
 
@@ -243,10 +245,10 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
         figures["context"] = evaluate_context(model, featurizer, [library[g] for g in figures["corpus"]["test_disclosures"]
                                                                   if g in library])
         test = prepare([examples[i] for i in test_rows], featurizer)
-        figures["test"] = evaluate(model, test, np.arange(len(test_rows)))
+        figures["test"] = evaluate(model, test)
     for name, slice_examples in slices.items():
         sliced = prepare(slice_examples, featurizer)
-        figures["slices"][name] = evaluate(model, sliced, np.arange(len(slice_examples)))
+        figures["slices"][name] = evaluate(model, sliced)
     figures["trained_at_seconds"] = round(time.time() - started, 1)
     model.meta["figures"] = {k: figures[k] for k in ("test", "slices")}
     out = Path(out)

@@ -125,3 +125,15 @@ def test_the_exercises_example_replies_mostly_pass_without_a_flag(coach, library
     clean = sum(not f.flags for f in results)
     assert clean / len(results) >= 0.8
     assert sum(bool(f.skills) for f in results) / len(results) >= 0.9
+
+
+def test_the_readme_python_example_runs_and_says_what_it_shows(capsys):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    [code] = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "Coach.load()" in b]
+    exec(code, {})  # noqa: S102 - our own docs
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "['premature_advice', 'validation']"
+    assert "You should talk to HR though" in printed[2]
