@@ -20,7 +20,7 @@ FEELING_WORDS = (
 )
 _SWAP = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
-    "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are", "was": "were",
+    "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll",
     "you": "I", "your": "my", "yours": "mine", "yourself": "myself", "you're": "I'm", "you've": "I've",
     "you'd": "I'd", "you'll": "I'll", "we": "we", "our": "our",
 }
@@ -44,16 +44,18 @@ def tidy(reply: str, start: int, end: int) -> tuple[int, int]:
 
 def swap_person(text: str) -> str:
     """Turn the speaker's words into the listener's: I -> you, my -> your, you -> I."""
-    out = []
-    for index, piece in enumerate(_WORD.findall(text)):
+    out: list[str] = []
+    previous = ""  # the last word written, after swapping
+    for piece in _WORD.findall(text):
         key = piece.lower().replace("\u2019", "'")
-        if key in _SWAP:
-            swapped = _SWAP[key]
-            if key in ("am", "was") and not (out and out[-1].strip() == "" and len(out) > 1 and out[-2].lower() == "you"):
-                swapped = piece  # "am"/"was" change only right after a swapped "I"
-            out.append(swapped)
-        else:
+        if not piece.strip() or not piece[0].isalpha() and piece[0] != "'":
             out.append(piece)
+            continue
+        word = _SWAP.get(key, piece)
+        if key in ("am", "was", "were"):  # the verb agrees with the pronoun just swapped
+            word = {"you": "were" if key != "am" else "are", "I": "was" if key == "were" else "am"}.get(previous, piece)
+        out.append(word)
+        previous = word
     return "".join(out)
 
 

@@ -21,9 +21,8 @@ from listening.corpus import Example
 from listening.encoder import WINDOW, Encoder
 from listening.features import N_SEG, Featurizer, reply_vector, segment_place, segment_vector
 from listening.labels import LABELS
-from listening.model import ABSENT, GATED, SEGMENT_LOGIT_SCALE
 from listening.lora import adapter_state, add_adapters
-from listening.model import Head
+from listening.model import ABSENT, GATED, SEGMENT_LOGIT_SCALE, Head
 
 Log = Callable[[str], None]
 

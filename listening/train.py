@@ -18,16 +18,16 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from listening.corpus import CORPUS_DIR, Example, load_corpus
-from listening.exercises import Exercise, load_library
+from listening.context import CONTEXT, context_inputs, load_disclosures, train_context_head
+from listening.corpus import Example, load_corpus
 from listening.encoder import Encoder
+from listening.exercises import Exercise, load_library
 from listening.features import Featured, Featurizer
-from listening.parse import Parser
+from listening.finetune import FineTuneConfig, build_items, fine_tune
 from listening.labels import LABELS
 from listening.metrics import report
-from listening.context import CONTEXT, context_inputs, load_disclosures, train_context_head
-from listening.finetune import FineTuneConfig, build_items, fine_tune
 from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_platt, logits
+from listening.parse import Parser
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "models" / "heldout"
 TEST_SHARE = 0.2
