@@ -35,6 +35,11 @@ class Row:
     number: int
     fields: dict = field(default_factory=dict)
     problem: str | None = None
+    unit: str = "Row"  # how the caller counts: "Line" in JSONL, "Row" (after the header) in CSV
+
+    @property
+    def where(self) -> str:
+        return f"{self.unit} {self.number}"
 
     @property
     def id(self):
@@ -67,17 +72,17 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
         try:
             line = _decode(raw)
         except UnicodeDecodeError:
-            yield Row(number, _salvage_id(raw), problem=f"Line {number} is not valid UTF-8 text.")
+            yield Row(number, _salvage_id(raw), problem=f"Line {number} is not valid UTF-8 text.", unit="Line")
             continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError:
-            yield Row(number, problem=f"Line {number} is not valid JSON.")
+            yield Row(number, problem=f"Line {number} is not valid JSON.", unit="Line")
             continue
         if not isinstance(value, dict):
-            yield Row(number, problem=f"Line {number} is not a JSON object.")
+            yield Row(number, problem=f"Line {number} is not a JSON object.", unit="Line")
             continue
-        yield Row(number, value)
+        yield Row(number, value, unit="Line")
 
 
 def _salvage_id(raw: bytes) -> dict:
@@ -150,21 +155,21 @@ def pair_of(row: Row, library: dict[str, Exercise]) -> tuple[str, str]:
     fields = row.fields
     reply = fields.get("reply")
     if reply is None or reply == "":
-        raise InputError(f"Row {row.number} has no reply." if reply is None else f"Row {row.number}: the reply is empty.")
+        raise InputError(f"{row.where} has no reply." if reply is None else f"{row.where}: the reply is empty.")
     if not isinstance(reply, str):
-        raise InputError(f"Row {row.number}: the reply must be text.")
+        raise InputError(f"{row.where}: the reply must be text.")
     disclosure = fields.get("disclosure")
     exercise_id = fields.get("exercise_id")
     if disclosure not in (None, ""):
         if not isinstance(disclosure, str):
-            raise InputError(f"Row {row.number}: the disclosure must be text.")
+            raise InputError(f"{row.where}: the disclosure must be text.")
         return disclosure, reply
     if exercise_id not in (None, ""):
         exercise = library.get(str(exercise_id))
         if exercise is None:
-            raise InputError(f"Row {row.number}: unknown exercise id {exercise_id!r}.")
+            raise InputError(f"{row.where}: unknown exercise id {exercise_id!r}.")
         return exercise.disclosure, reply
-    raise InputError(f"Row {row.number} has neither a disclosure nor an exercise_id.")
+    raise InputError(f"{row.where} has neither a disclosure nor an exercise_id.")
 
 
 def result_row(row: Row, feedback=None, error: str | None = None) -> dict:
@@ -213,7 +218,7 @@ def _score_safely(coach, pairs, rows):
             try:
                 out.append(coach.feedback(*pair))
             except InputError as err:
-                out.append(result_row(row, error=f"Row {row.number}: {err}"))
+                out.append(result_row(row, error=f"{row.where}: {err}"))
         return out
 
 
