@@ -39,7 +39,10 @@ def render(figures: dict, config) -> str:
         "gives a calibrated probability for each of the eight labels. The context head learns from the "
         "exercise library and from 320 further labelled disclosures (`models/context/`). The "
         "**segment head** scores each sentence or clause of the reply, to point at the words that carry "
-        "a label. Weights, per-label Platt calibration and per-label thresholds are in "
+        "a label. A label's score is the stronger of the reply head's and its best segment's, so a "
+        "barrier between a kind opening and an open question is not averaged away. Defensiveness is "
+        "learned only from disclosures that implicate the listener and multiplied by the context "
+        "head's P(implicated). Weights, per-label Platt calibration and per-label thresholds are in "
         "`listening-head.safetensors`.",
         "",
         "## Intended use",

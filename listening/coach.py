@@ -44,6 +44,22 @@ def choose_segments(scores: np.ndarray, threshold: float) -> list[int]:
     return chosen or [int(np.argmax(scores))]
 
 
+def evidence(reply: str, segments, chosen: list[int]) -> list[Evidence]:
+    """Spans of the chosen segments; neighbouring segments (two clauses of one move) become one span."""
+    runs: list[list[int]] = []
+    for i in sorted(chosen):
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    spans = []
+    for run in runs:
+        start, _ = explain.tidy(reply, segments[run[0]].start, segments[run[0]].end)
+        _, end = explain.tidy(reply, segments[run[-1]].start, segments[run[-1]].end)
+        spans.append(Evidence(start, end, reply[start:end]))
+    return spans
+
+
 class Coach:
     """Reads a reply to a disclosure and says what helps and what gets in the way."""
 
@@ -93,11 +109,8 @@ class Coach:
             score = float(scores[j])
             if score < self.model.thresholds[j]:
                 continue
-            spans = []
-            for i in choose_segments(segment_scores[:, j], self.model.segment_threshold):
-                start, end = explain.tidy(reply, segments[i].start, segments[i].end)
-                spans.append(Evidence(start, end, reply[start:end]))
-            spans = tuple(spans)
+            spans = tuple(evidence(reply, segments, choose_segments(segment_scores[:, j],
+                                                                    self.model.segment_threshold)))
             practices = tuple(PRACTICES[n] for n in BY_NAME[label].practices)
             if label in BARRIERS:
                 words = spans[0].text if spans else reply

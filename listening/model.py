@@ -124,15 +124,16 @@ class ListeningModel:
 
     def reply_logits(self, reply: np.ndarray, segment_z: np.ndarray, owner: np.ndarray,
                      context: np.ndarray) -> np.ndarray:
-        """Uncalibrated logits; a label that needs the listener implicated is gated by that probability.
+        """Uncalibrated logits: a label is as strong as the reply head or its strongest segment says.
 
-        The reply head reads the reply and, per label, its strongest segment, so advice in the
-        middle of a kind reply is not averaged away. It learns defensiveness only from disclosures
-        that implicate the listener, so its score means "defensive, if they were implicated";
-        times P(implicated) it is the whole answer.
+        The reply head reads the whole reply (and the segment logits); the segment head reads each
+        sentence or clause, so advice between a kind opening and an open question is not averaged
+        away. Both learn defensiveness only from disclosures that implicate the listener, so their
+        score means "defensive, if they were implicated"; times P(implicated) it is the whole answer.
         """
-        x = np.concatenate([reply, strongest_segments(segment_z, owner, len(reply))], axis=1)
-        z = logits(self.reply_head, x)
+        strongest = strongest_segments(segment_z, owner, len(reply))
+        z = logits(self.reply_head, np.concatenate([reply, strongest], axis=1))
+        z = np.maximum(z, strongest)
         if GATED:
             gated = sigmoid(z[:, GATED]) * context[:, :1]
             z[:, GATED] = np.log(np.clip(gated, 1e-6, 1 - 1e-6) / np.clip(1 - gated, 1e-6, 1))

@@ -43,7 +43,8 @@ def test_each_label_of_a_mixed_reply_points_at_its_own_sentence(coach):
     feedback = coach.feedback(STRESSED, reply)
     assert {"validation", "premature_advice", "open_question"} <= set(feedback.labels)
     advice = spans_of(feedback, "premature_advice")
-    assert all("HR" in s and "sorry" not in s for s in advice)
+    assert any("go to HR" in s for s in advice)
+    assert all("sorry" not in s and "weighing" not in s for s in advice)
     question = spans_of(feedback, "open_question")
     assert any("weighing on you" in s for s in question) and all("HR" not in s for s in question)
     for item in (*feedback.flags, *feedback.skills):
@@ -52,8 +53,7 @@ def test_each_label_of_a_mixed_reply_points_at_its_own_sentence(coach):
 
 
 def test_advice_after_acknowledgment_is_fine_when_asked_for_and_premature_when_not(coach):
-    reply = ("That's a really tough spot, and it makes sense you're torn. "
-             "If it were me, I'd talk to my manager about the workload.")
+    reply = "That's a really tough spot, and it makes sense you're torn. Maybe talk to your manager about the workload?"
     assert coach.feedback(ASKS, reply).scores["premature_advice"] < coach.feedback(STRESSED, reply).scores["premature_advice"]
     assert "premature_advice" in coach.feedback(STRESSED, reply).labels
     assert "premature_advice" not in coach.feedback(ASKS, reply).labels
