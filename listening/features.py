@@ -16,12 +16,13 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from listening.context import CONTEXT, context_scores
 from listening.encoder import DIM, Encoder
 from listening.parse import DISCLOSURE_CUES, SEGMENT_CUES, Parser, Segment
 
 N_SEG = len(SEGMENT_CUES)
 N_DIS = len(DISCLOSURE_CUES)
-N_CONTEXT = 2  # implicates_listener, asks_advice (see listening.context)
+N_CONTEXT = len(CONTEXT)
 
 
 def _cat(parts):
@@ -49,8 +50,8 @@ def segment_place(position: int, count: int) -> list[float]:
 class Featured:
     """Model inputs for a batch of pairs."""
 
-    reply: np.ndarray  # (n_pairs, REPLY_WIDTH)
-    segment: np.ndarray  # (n_segments, SEGMENT_WIDTH)
+    reply: np.ndarray  # (n_pairs, reply width): see reply_vector
+    segment: np.ndarray  # (n_segments, segment width): see segment_vector
     owner: np.ndarray  # (n_segments,) index of the pair each segment belongs to
     context: np.ndarray  # (n_pairs, 2): P(listener implicated), P(advice asked for)
     segments: list[list[Segment]]  # per pair
@@ -73,8 +74,6 @@ class Featurizer:
             vectors = self.encoder.embed(missing, adapter=False)
             cues = np.stack([self.parser.disclosure_cues(doc) for doc in docs])
             if self.context_head is not None:  # what the disclosure asks of the listener
-                from listening.context import context_scores
-
                 cues = np.concatenate([cues, context_scores(self.context_head, vectors, cues)], axis=1)
             for text, vector, cue in zip(missing, vectors, cues):
                 self._disclosures[text] = (vector, cue.astype(np.float32))
