@@ -59,22 +59,29 @@ def swap_person(text: str) -> str:
     return "".join(out)
 
 
+FILLER_OPENINGS = ("sorry", "ok", "okay", "so ", "anyway", "hey", "um", "hi", "can i", "i need to say", "honestly")
+LOWER_FIRST = {"you", "your", "you're", "you've", "you'd", "you'll", "it", "it's", "the", "this", "that", "there",
+               "everything", "nothing", "everyone", "we", "our", "we're", "all", "every", "some", "since", "when"}
+
+
 def heart_of(disclosure: str) -> str:
     """The sentence of the disclosure that carries the most feeling, in the listener's words."""
     sentences = [s.strip() for s in _SENTENCE.findall(disclosure) if s.strip()]
     if not sentences:
         return ""
 
-    def weight(sentence: str) -> int:
+    def weight(sentence: str) -> tuple:
         low = sentence.lower()
-        return sum(word in low for word in FEELING_WORDS)
+        feeling = sum(word in low for word in FEELING_WORDS)
+        filler = low.startswith(FILLER_OPENINGS) or len(low.split()) < 4
+        # most feeling first; then a sentence with content over an apology or a greeting; then the longer
+        return feeling, not filler, min(len(low.split()), 22)
 
-    best = max(sentences, key=lambda s: (weight(s), -sentences.index(s)))
-    words = best.rstrip(".!?").split()
-    if len(words) > 22:
-        words = words[:22]
+    best = max(sentences, key=weight)
+    words = best.rstrip(".!?").split()[:22]
     sentence = swap_person(" ".join(words))
-    return sentence[0].lower() + sentence[1:] if sentence and not sentence.startswith("I ") else sentence
+    first = sentence.split(" ", 1)[0]
+    return sentence[0].lower() + sentence[1:] if first.lower() in LOWER_FIRST else sentence
 
 
 def complaint_of(disclosure: str) -> str:
