@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,9 +247,10 @@ class Writer:
     input, which can differ from row to row, go into one ``extra`` JSON cell.
     """
 
-    def __init__(self, stream: IO[str], kind: str, columns: list[str] | None = None):
+    def __init__(self, stream: IO[str], kind: str, columns: list[str] | None = None, header_written: bool = False):
         self.stream, self.kind, self.columns = stream, kind, columns
         self._csv: csv.DictWriter | None = None
+        self._header_written = header_written
 
     def write(self, result: dict) -> None:
         if self.kind == "jsonl":
@@ -264,7 +266,8 @@ class Writer:
                 head = ["id", *(self.columns if self.columns is not None else ["extra"])]
                 names = head + ["labels", *(f"score_{l}" for l in LABELS), "flags", "skills", "error"]
                 self._csv = csv.DictWriter(self.stream, fieldnames=names, extrasaction="ignore", restval="")
-                self._csv.writeheader()
+                if not self._header_written:
+                    self._csv.writeheader()
             self._csv.writerow(cells)
         self.stream.flush()
 
@@ -285,3 +288,44 @@ def output_format(name: str | None) -> str:
     if suffix == ".csv":
         return "csv"
     raise UnusableInput(f"{name}: the output must be a .jsonl or .csv file.")
+
+
+class Checkpoint:
+    """How far a run writing to a file has got: rows written and the file's size at that moment.
+
+    Saved (atomically, after the output is flushed to disk) every CHUNK rows in ``OUTPUT.progress``,
+    so ``--resume`` can cut a half-written row off the end and carry on with the next input row.
+    """
+
+    def __init__(self, output: Path | str):
+        self.path = Path(str(output) + ".progress")
+
+    def load(self) -> tuple[int, int] | None:
+        try:
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            return int(record["rows"]), int(record["bytes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, rows: int, size: int) -> None:
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        temporary.write_text(json.dumps({"rows": rows, "bytes": size}), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def resume_point(output: Path, kind: str) -> tuple[int, int]:
+    """(rows already written, bytes to keep) for an output file a run left behind."""
+    saved = Checkpoint(output).load()
+    data = output.read_bytes()
+    if saved is not None and saved[1] <= len(data):
+        return saved
+    if kind == "jsonl":  # every complete line is one whole row
+        keep = data.rfind(b"\n") + 1
+        return data[:keep].count(b"\n"), keep
+    if not data.endswith(b"\n"):
+        raise UnusableInput(f"{output}: cannot tell where the last complete row ends; score it again without --resume.")
+    records = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    return max(records - 1, 0), len(data)  # the header is not a row

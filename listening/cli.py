@@ -7,6 +7,8 @@ errors become one sentence on stderr and an exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import sys
 import time
@@ -56,37 +58,66 @@ def cmd_score(args: argparse.Namespace) -> int:
             yield first
         yield from rows
 
+    done, keep = 0, 0
+    output_path = Path(args.out) if args.out else None
+    if args.resume and output_path is None:
+        _say("error: --resume needs --out: there is no file to continue.")
+        return EXIT_UNUSABLE
+    if args.resume and output_path.exists():
+        try:
+            done, keep = batch.resume_point(output_path, out_kind)
+        except (batch.UnusableInput, UnicodeDecodeError, OSError) as err:
+            _say(f"error: {err}")
+            return EXIT_UNUSABLE
+        os.truncate(output_path, keep)
+        _say(f"resuming after {done} rows already in {output_path}")
+
     show_progress = args.progress or (args.progress is None and sys.stderr.isatty())
     counts = {"read": 0, "scored": 0, "failed": 0}
     try:
-        output = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+        output = open(output_path, "a" if done or keep else "w", encoding="utf-8", newline="") if output_path \
+            else sys.stdout
     except OSError as err:
         _say(f"error: cannot write {args.out}: {err.strerror}.")
         return EXIT_UNUSABLE
+    checkpoint = batch.Checkpoint(output_path) if output_path else None
     progress = None
     if show_progress:
         from tqdm import tqdm
 
         progress = tqdm(unit=" rows", file=sys.stderr, dynamic_ncols=True)
+    seen: set = set()
+    duplicates: list = []
     try:
-        writer = batch.Writer(output, out_kind, columns)
-        for result in batch.score_rows(coach, all_rows(), library):
+        writer = batch.Writer(output, out_kind, columns, header_written=keep > 0)
+        for result in batch.score_rows(coach, itertools.islice(all_rows(), done, None), library):
             writer.write(result)
             counts["read"] += 1
             counts["failed" if result["error"] else "scored"] += 1
+            key = json.dumps(result["id"])
+            if key in seen:
+                duplicates.append(result["id"])
+            seen.add(key)
+            if checkpoint is not None and counts["read"] % batch.CHUNK == 0:
+                os.fsync(output.fileno())  # what the checkpoint counts is on disk, power loss included
+                checkpoint.save(done + counts["read"], os.fstat(output.fileno()).st_size)
             if progress is not None:
                 progress.update(1)
     except batch.UnusableInput as err:
         _say(f"error: {err}")
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
-        _say("interrupted: the rows written so far are complete.")
+        _say("interrupted: every row written so far is complete; run again with --resume to continue.")
         return 130
     finally:
         if progress is not None:
             progress.close()
         if output is not sys.stdout:
             output.close()
+    if checkpoint is not None:
+        checkpoint.clear()
+    if duplicates:
+        _say(f"duplicate ids: {len(duplicates)} rows reuse an id seen earlier (first: {duplicates[0]!r})")
     _say(f"rows read: {counts['read']}, scored: {counts['scored']}, failed: {counts['failed']}")
     return EXIT_SOME_FAILED if counts["failed"] else EXIT_OK
 
@@ -131,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", help="output .jsonl or .csv (default: JSONL on stdout)")
     score.add_argument("--exercises", default=None, help="exercise library directory (default: the bundled one)")
     score.add_argument("--model", default=None, help="model directory (default: the bundled one)")
+    score.add_argument("--resume", action="store_true",
+                       help="continue an interrupted run: keep the complete rows already in --out, score the rest")
     score.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar on stderr (default: only when stderr is a terminal)")
     score.set_defaults(run=cmd_score)
