@@ -7,6 +7,7 @@ errors become one sentence on stderr and an exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -23,6 +24,14 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
 def _say(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+@functools.lru_cache(maxsize=2)
+def _coach(model_dir: str):
+    """One coach per model for the life of the process (a script may call main() many times)."""
+    from listening.coach import Coach
+
+    return Coach.load(model_dir)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -45,10 +54,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         _say(f"error: {args.input}: {err.strerror}.")
         return EXIT_UNUSABLE
 
-    from listening.coach import Coach
-
     try:
-        coach = Coach.load(args.model)
+        coach = _coach(str(args.model))
     except (FileNotFoundError, ValueError) as err:
         _say(f"error: {err}")
         return EXIT_UNUSABLE
