@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from listening.errors import InputError, ListeningError
+from listening.errors import MAX_DISCLOSURE_CHARS, MAX_REPLY_CHARS, InputError, ListeningError, check_text
 from listening.exercises import Exercise
 from listening.labels import LABELS
 
@@ -164,13 +164,17 @@ def pair_of(row: Row, library: dict[str, Exercise]) -> tuple[str, str]:
     if disclosure not in (None, ""):
         if not isinstance(disclosure, str):
             raise InputError(f"{row.where}: the disclosure must be text.")
-        return disclosure, reply
-    if exercise_id not in (None, ""):
+    elif exercise_id not in (None, ""):
         exercise = library.get(str(exercise_id))
         if exercise is None:
             raise InputError(f"{row.where}: unknown exercise id {exercise_id!r}.")
-        return exercise.disclosure, reply
-    raise InputError(f"{row.where} has neither a disclosure nor an exercise_id.")
+        disclosure = exercise.disclosure
+    else:
+        raise InputError(f"{row.where} has neither a disclosure nor an exercise_id.")
+    try:  # the coach's own checks, here, so one bad row never fails the batch it would be scored in
+        return check_text(disclosure, "disclosure", MAX_DISCLOSURE_CHARS), check_text(reply, "reply", MAX_REPLY_CHARS)
+    except InputError as err:
+        raise InputError(f"{row.where}: {err}") from None
 
 
 def result_row(row: Row, feedback=None, error: str | None = None) -> dict:
@@ -197,8 +201,8 @@ def score_rows(coach, rows: Iterable[Row], library: dict[str, Exercise], chunk: 
             except InputError as err:
                 results[id(row)] = result_row(row, error=str(err))
         if pairs:
-            for row, feedback in zip(good, _score_safely(coach, pairs, good)):
-                results[id(row)] = feedback if isinstance(feedback, dict) else result_row(row, feedback)
+            for row, feedback in zip(good, coach.feedback_many(pairs)):
+                results[id(row)] = result_row(row, feedback)
         for row in buffer:
             yield results[id(row)]
         buffer.clear()
@@ -208,19 +212,6 @@ def score_rows(coach, rows: Iterable[Row], library: dict[str, Exercise], chunk: 
         if len(buffer) >= chunk:
             yield from flush()
     yield from flush()
-
-
-def _score_safely(coach, pairs, rows):
-    try:
-        return coach.feedback_many(pairs)
-    except InputError:
-        out = []  # one bad pair: score them one by one so the good rows still count
-        for pair, row in zip(pairs, rows):
-            try:
-                out.append(coach.feedback(*pair))
-            except InputError as err:
-                out.append(result_row(row, error=f"{row.where}: {err}"))
-        return out
 
 
 def _neutralise(value: str) -> str:

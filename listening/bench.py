@@ -75,7 +75,7 @@ def main(replies: int = 2000, out: str | None = None) -> int:
     naive_pairs = pairs[:300]
     started = time.perf_counter()
     for disclosure, reply in naive_pairs:
-        coach.featurizer._disclosures.clear()
+        coach.featurizer.forget_disclosures()
         coach.feedback(disclosure, reply)
     naive_rate = len(naive_pairs) / (time.perf_counter() - started)
 

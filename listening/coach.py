@@ -15,25 +15,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from listening import explain
-from listening.errors import InputError
+from listening.errors import MAX_DISCLOSURE_CHARS, MAX_REPLY_CHARS, check_text
 from listening.feedback import Evidence, Feedback, Flag, Skill
 from listening.labels import BARRIERS, BY_NAME, LABELS, PRACTICES
 from listening.model import MODEL_DIR, ListeningModel
-
-MAX_REPLY_CHARS = 5000
-MAX_DISCLOSURE_CHARS = 5000
-
-
-def check_text(text: object, what: str, limit: int) -> str:
-    if not isinstance(text, str):
-        raise InputError(f"The {what} must be text.")
-    if "\x00" in text:
-        raise InputError(f"The {what} contains a NUL byte, which is not text.")
-    if not text.strip():
-        raise InputError(f"The {what} is empty.")
-    if len(text) > limit:
-        raise InputError(f"The {what} is {len(text):,} characters long; the limit is {limit:,}.")
-    return text
 
 
 def choose_segments(scores: np.ndarray, threshold: float) -> list[int]:

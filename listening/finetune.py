@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from listening.corpus import Example
-from listening.encoder import WINDOW, Encoder
+from listening.encoder import WINDOW, Encoder, span_tokens
 from listening.features import N_SEG, Featurizer, reply_vector, segment_place, segment_vector
 from listening.labels import LABELS
 from listening.lora import adapter_state, add_adapters
@@ -73,7 +73,7 @@ def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_tar
         segments = parser.segments(doc)
         positions = []
         for s in segments:
-            inside = [i for i, (a, b) in enumerate(offsets) if a < s.end and b > s.start]
+            inside = span_tokens(offsets, s.start, s.end)
             positions.append(inside or list(range(len(ids))) or [0])
         items.append(Item(
             ids=ids, segments=positions, cues=parser.segment_cues(doc, segments), disclosure=where[example.disclosure],

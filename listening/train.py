@@ -26,7 +26,7 @@ from listening.features import Featured, Featurizer
 from listening.finetune import FineTuneConfig, build_items, fine_tune
 from listening.labels import LABELS
 from listening.metrics import report
-from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_platt, logits
+from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_platt, logits, sigmoid
 from listening.parse import Parser
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "models" / "heldout"
@@ -41,7 +41,6 @@ class Prepared:
     examples: list[Example]
     featured: Featured
     y: np.ndarray  # (n, labels)
-    segment_y: np.ndarray  # (n_segments, labels)
 
 
 def evidence_ranges(example: Example, label: str) -> list[tuple[int, int]]:
@@ -83,10 +82,12 @@ def prepare(examples: Sequence[Example], featurizer: Featurizer, batch: int = 25
         context=np.concatenate([p.context for p in parts]),
         segments=[s for p in parts for s in p.segments],
     )
-    y = np.array([[int(l in e.labels) for l in LABELS] for e in examples], np.float32)
-    segment_y = [segment_targets(e, segs) for e, segs in zip(examples, featured.segments)]
-    return Prepared(list(examples), featured, y, np.concatenate(segment_y) if segment_y else
-                    np.zeros((0, len(LABELS)), np.float32))
+    return Prepared(list(examples), featured, label_matrix(examples))
+
+
+def label_matrix(examples: Sequence[Example]) -> np.ndarray:
+    """(n, labels): 1 where the example carries the label."""
+    return np.array([[int(l in e.labels) for l in LABELS] for e in examples], np.float32).reshape(-1, len(LABELS))
 
 
 def split_by_disclosure(examples: Sequence[Example], library: dict[str, Exercise],
@@ -139,7 +140,7 @@ def train_model(examples: Sequence[Example], library: dict[str, Exercise], confi
     parser, encoder = Parser(), Encoder(precision)
     groups = [e.group for e in examples]
     raw = np.zeros((len(examples), len(LABELS)), np.float32)
-    y = np.array([[int(l in e.labels) for l in LABELS] for e in examples], np.float32)
+    y = label_matrix(examples)
     for k, held in enumerate(group_folds(groups, folds, config.seed)):
         fit = np.setdiff1d(np.arange(len(examples)), held)
         log(f"fold {k + 1}/{folds}: fine-tuning on {len(fit)} replies, predicting {len(held)} "
@@ -152,7 +153,7 @@ def train_model(examples: Sequence[Example], library: dict[str, Exercise], confi
     log(f"final fit on all {len(examples)} training replies")
     model = fit_once(examples, library, config, parser, encoder, log)
     model.platt_a, model.platt_b = fit_platt(raw, y)
-    scores = 1 / (1 + np.exp(-(raw * model.platt_a + model.platt_b)))
+    scores = sigmoid(raw * model.platt_a + model.platt_b)
     model.thresholds = best_thresholds(scores, y)
     model.meta = {"config": asdict(config), "folds": folds, "calibration": report(y, scores, model.thresholds)}
     return model

@@ -193,7 +193,7 @@ class Handlers:
 
     def use_own_disclosure(self, text: str | None, session: dict | None = None) -> ChooseView:
         """Practise on the learner's own conversation: the words they expect to hear."""
-        from listening.coach import MAX_DISCLOSURE_CHARS, check_text
+        from listening.errors import MAX_DISCLOSURE_CHARS, check_text
 
         try:
             disclosure = check_text(text if text is not None else "", "disclosure", MAX_DISCLOSURE_CHARS)

@@ -127,15 +127,17 @@ def flag_heading(flag: Flag) -> str:
     return f"Possibly {label_title(flag.label).lower()}"
 
 
+def _cards(kind: str, title: str, cards: list[str], empty: str) -> str:
+    """A titled section of feedback cards, or the sentence that says there are none."""
+    body = "".join(cards) if cards else f'<p class="quiet">{empty}</p>'
+    return (f'<section class="cards {kind}" aria-labelledby="{kind}-h"><h3 id="{kind}-h">{title}</h3>'
+            f"{body}</section>")
+
+
 def flags_html(feedback: Feedback | None) -> str:
     """One card per barrier: the words, the practice it relates to, why it matters and what to try."""
     if feedback is None:
         return ""
-    if not feedback.flags:
-        return (
-            '<section class="cards flags" aria-labelledby="flags-h"><h3 id="flags-h">What got in the way</h3>'
-            '<p class="quiet">Nothing the coach listens for got in the way this time.</p></section>'
-        )
     cards = []
     for i, flag in enumerate(feedback.flags):
         confidence = (
@@ -153,22 +155,13 @@ def flags_html(feedback: Feedback | None) -> str:
             f'<p class="practices">{_practice_buttons(flag.practices)}</p>'
             "</article>"
         )
-    return (
-        '<section class="cards flags" aria-labelledby="flags-h"><h3 id="flags-h">What got in the way</h3>'
-        + "".join(cards) + "</section>"
-    )
+    return _cards("flags", "What got in the way", cards, "Nothing the coach listens for got in the way this time.")
 
 
 def skills_html(feedback: Feedback | None) -> str:
     """The skills the reply used, named first, with the words that show each."""
     if feedback is None:
         return ""
-    if not feedback.skills:
-        return (
-            '<section class="cards skills" aria-labelledby="skills-h"><h3 id="skills-h">What helped</h3>'
-            '<p class="quiet">No listening skill stood out yet: try saying back what you heard, naming the '
-            "feeling, or asking an open question.</p></section>"
-        )
     cards = []
     for i, skill in enumerate(feedback.skills):
         cards.append(
@@ -178,10 +171,8 @@ def skills_html(feedback: Feedback | None) -> str:
             f"<p>{esc(skill.note)}</p>"
             "</article>"
         )
-    return (
-        '<section class="cards skills" aria-labelledby="skills-h"><h3 id="skills-h">What helped</h3>'
-        + "".join(cards) + "</section>"
-    )
+    return _cards("skills", "What helped", cards, "No listening skill stood out yet: try saying back what you "
+                  "heard, naming the feeling, or asking an open question.")
 
 
 @dataclass(frozen=True)
