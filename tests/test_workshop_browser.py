@@ -124,6 +124,13 @@ def test_a_workshop_round_on_the_projector_and_two_phones(open_page, coach, libr
         expect(phones[nickname].locator("#room-skills article.skill")).to_have_count(len(expected.skills))
     expect(phones["Sam"].locator("#room-page")).not_to_contain_text(REPLIES["Alex"])
     expect(phones["Alex"].locator("#room-page")).not_to_contain_text(REPLIES["Sam"])
+    # a reload keeps each page where it was: the phone's seat and feedback, the projector's room
+    phones["Alex"].reload()
+    expect(phones["Alex"].locator("#room-seat")).to_contain_text("you joined as Alex")
+    expect(phones["Alex"].locator("#room-score .n")).to_be_visible()
+    projector.reload()
+    expect(projector.locator("#projector-view .pj-code")).to_have_text(code)
+    assert "key=" not in projector.url
 
     # the projector catches up by itself: the count and the chart
     expect(projector.locator("#projector-view .pj-count")).to_contain_text("2 people have replied", timeout=5_000)
@@ -180,7 +187,7 @@ def test_a_workshop_round_on_the_projector_and_two_phones(open_page, coach, libr
 
     # side by side, then the exercise's example replies
     facilitator.fill("#fac-compare-a input", "2")
-    facilitator.fill("#fac-compare-b input", "4")
+    facilitator.fill("#fac-compare-b input", "#4")
     facilitator.click("#fac-compare")
     expect(projector.locator("#projector-view .compare .wall-card")).to_have_count(2, timeout=5_000)
     facilitator.get_by_label("The example replies").check()
@@ -195,6 +202,12 @@ def test_without_the_key_there_are_no_facilitator_controls(open_page):
     facilitator, code, link = start_room(open_page)
     facilitator.click("#fac-put-up")
     expect(facilitator.locator("#fac-now")).to_contain_text("Exercise 1")
+    facilitator.reload()  # the facilitator's browser keeps its room
+    expect(facilitator.locator("#fac-room .fac-code")).to_have_text(code)
+    # side by side before two replies are picked: one sentence, and the choice goes back
+    facilitator.get_by_label("Two replies side by side").check()
+    expect(facilitator.locator("#fac-message [role=alert]")).to_have_text("Pick two replies to compare first.")
+    expect(facilitator.get_by_label("The chart only")).to_be_checked()
 
     # a participant's pages: the room page has no facilitator controls at all
     phone = open_page(f"/room?code={code}", width=390, height=844)

@@ -151,3 +151,17 @@ def test_a_wrong_code_gets_one_clear_sentence(url):
     assert "No room with code ZZ99ZZ — check the code on the projector." in out[0]
     out = Client(url, verbose=False).predict("<script>alert(1)</script>", "", api_name="/join_room")
     assert "<script" not in out[0] and "<script" not in data(out)["error"]
+
+
+def test_the_api_example_in_the_docs_runs(url):
+    """The README's workshop example, run as written against the launched app."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    [code] = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "/start_room" in block]
+    namespace: dict = {}
+    exec(code.replace("http://127.0.0.1:7860/", url), namespace)  # noqa: S102 - our own docs
+    assert namespace["mine"]["submission"]["labels"] == ["premature_advice"]
+    assert namespace["facilitator"].predict(namespace["room"]["code"], namespace["room"]["key"], -1,
+                                            api_name="/projector_refresh")[-1]["replied"] == 1

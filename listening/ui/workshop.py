@@ -265,9 +265,18 @@ class WorkshopPages:
 
     def projector_shows(self, code: str, key: str, display: str, request: gr.Request = None) -> FacilitatorView:
         """What the projector shows under the exercise: chart, wall, compare or examples."""
-        return self._act(code, key, request, lambda: self.workshop.show(code, key, display))
+        try:
+            room = self.workshop.facilitate(code, key)
+        except RoomError as err:
+            raise _error(err) from None
+        try:
+            room = self.workshop.show(code, key, display)
+        except RoomError as err:  # e.g. side by side before two replies are picked: the choice goes back
+            view = self._facilitator_view(room, key.strip(), request)
+            return view._replace(message=render.message_html(str(err)))
+        return self._facilitator_view(room, key.strip(), request)
 
-    def compare_replies(self, code: str, key: str, first: float | None, second: float | None,
+    def compare_replies(self, code: str, key: str, first: str | int | None, second: str | int | None,
                         request: gr.Request = None) -> FacilitatorView:
         """Two replies of the current exercise side by side on the projector."""
         return self._act(code, key, request, lambda: self.workshop.compare(code, key, first, second))
@@ -409,7 +418,7 @@ class WorkshopPages:
         partner = (render.partner_html(exercise.disclosure, exercise.title) if exercise else
                    render.partner_html("", ""))
         data = {
-            "code": room.code, "token": token, "round": room.round, "phase": room.phase.value,
+            "code": room.code, "token": token, "round": room.round, "phase": room.phase.value, "stage": _stage(seat),
             "exercise": None if exercise is None else {"title": exercise.title, "disclosure": exercise.disclosure},
             "submission": None if latest is None else {
                 "number": latest.number, "status": latest.status.value, "listening_score": latest.listening_score,
@@ -578,10 +587,10 @@ def add_workshop(demo: gr.Blocks, handlers, workshop: Workshop | None = None) ->
                                label="The projector shows the exercise, the count and the chart, and",
                                elem_id="fac-display", interactive=False)
             with gr.Row(equal_height=True):
-                first = gr.Number(None, label="Compare reply #", precision=0, minimum=1, elem_id="fac-compare-a",
-                                  min_width=140)
-                second = gr.Number(None, label="with reply #", precision=0, minimum=1, elem_id="fac-compare-b",
+                first = gr.Textbox(label="Compare reply #", max_lines=1, placeholder="e.g. 3", elem_id="fac-compare-a",
                                    min_width=140)
+                second = gr.Textbox(label="with reply #", max_lines=1, placeholder="e.g. 7", elem_id="fac-compare-b",
+                                    min_width=140)
                 compare = gr.Button("Show them side by side", elem_id="fac-compare", min_width=200)
             replies = gr.HTML("", elem_id="fac-replies", js_on_load=MODERATION_JS)
             gr.HTML("<h3>At the end</h3>", js_on_load=None)

@@ -20,7 +20,7 @@ body:has(#projector-view) .wrap, body:has(#projector-view) .contain { padding: 0
   background: #1f1f23; color: #ffffff; border: 1px solid #71717a; font-size: 1rem; opacity: 0.85; }
 #projector-fullscreen:hover, #projector-fullscreen:focus-visible { opacity: 1; background: #27272a; }
 :fullscreen #projector-fullscreen { display: none; }
-#projector-view .pj { font-size: clamp(16px, 1.45vw, 44px); line-height: 1.3; color: #ffffff;
+#projector-view .pj { font-size: clamp(14px, min(1.45vw, 2.5vh), 44px); line-height: 1.3; color: #ffffff;
   padding: 1vw 2vw 1.2vw; font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   height: 100vh; box-sizing: border-box; display: flex; flex-direction: column; overflow: hidden; }
 #projector-view .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
@@ -48,7 +48,7 @@ body:has(#projector-view) .wrap, body:has(#projector-view) .contain { padding: 0
 #projector-view .pj-disclosure { margin: 0 !important; padding: 0.2em 0 0.2em 0.8em !important;
   border-left: 0.25em solid #5eead4 !important; font-size: 1.5em; line-height: 1.3; font-weight: 500; color: #ffffff; }
 #projector-view .pj-disclosure p { margin: 0 0 0.3em; color: #ffffff; }
-#projector-view .pj.with-side .pj-disclosure { font-size: 1.15em; }
+#projector-view .pj.with-side .pj-disclosure { font-size: 1.05em; }
 #projector-view .pj-disclosure p:last-child { margin: 0; }
 #projector-view .pj-body { display: grid; grid-template-columns: 1fr; gap: 2vw; margin-top: 0.6em;
   flex: 1 1 auto; min-height: 0; }
@@ -64,10 +64,10 @@ body:has(#projector-view) .wrap, body:has(#projector-view) .contain { padding: 0
 #projector-view .chart-group-h.skill { color: #86efac; }
 #projector-view .chart-group-h.barrier { color: #fdba74; }
 #projector-view .chart-rows { list-style: none; margin: 0; padding: 0; }
-#projector-view .chart-row { display: grid; grid-template-columns: 10.5em 1fr 2em; gap: 0.5em; align-items: center;
-  margin: 0.25em 0; }
+#projector-view .chart-row { display: grid; grid-template-columns: 11.5em 1fr 2em; gap: 0.5em; align-items: center;
+  margin: 0.2em 0; }
 #projector-view .chart-label { font-size: 1em; color: #ffffff; }
-#projector-view .chart-bar { height: 1.1em; background: #27272a; border-radius: 0.2em; overflow: hidden; }
+#projector-view .chart-bar { height: 1em; background: #27272a; border-radius: 0.2em; overflow: hidden; }
 #projector-view .chart-bar span { display: block; height: 100%; transition: width 0.4s ease; }
 #projector-view .skill .chart-bar span { background: #22c55e; }
 #projector-view .barrier .chart-bar span { background: #f97316; }
