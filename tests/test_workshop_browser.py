@@ -193,6 +193,23 @@ def test_a_workshop_round_on_the_projector_and_two_phones(open_page, coach, libr
     facilitator.get_by_label("The example replies").check()
     expect(projector.locator("#projector-view .examples li")).to_have_count(len(library[EXERCISE].examples),
                                                                            timeout=5_000)
+
+    # closing replies and moving on reach the phones by themselves
+    phone = phones["Alex"]
+    facilitator.click("#fac-close-replies")
+    expect(projector.locator("#projector-view .pj-status")).to_have_text("Replies closed", timeout=5_000)
+    expect(phone.locator("#room-send")).to_be_disabled(timeout=8_000)
+    expect(phone.locator("#room-status")).to_contain_text("Replies are closed")
+    facilitator.click("#fac-next")
+    old = library[EXERCISE].disclosure[:40]
+    expect(projector.locator("#projector-view .pj-disclosure")).not_to_contain_text(old, timeout=5_000)
+    expect(projector.locator("#projector-view .pj-count")).to_contain_text("0 people have replied")
+    upcoming = projector.inner_text("#projector-view .pj-disclosure").strip()[:40]
+    expect(phone.locator("#room-partner")).to_contain_text(upcoming, timeout=8_000)
+    expect(phone.locator("#room-feedback")).to_be_hidden()
+    expect(phone.locator("#room-reply textarea")).to_have_value("")
+    expect(phone.locator("#room-send")).to_be_enabled()
+
     for page in (facilitator, projector, *phones.values()):
         assert page.outside == [], "a page reached outside this machine"
         assert page.dialogs == []
