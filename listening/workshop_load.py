@@ -22,6 +22,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -159,6 +160,15 @@ def wait_until_up(url: str, app: subprocess.Popen, timeout: float = 120.0) -> No
     raise SystemExit("workshop_load: the app did not start in time")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a running process has used (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def staleness(acks: list[float], polls: list[dict]) -> list[float]:
     """For the k-th acknowledged reply: seconds until a projector answer counted k scored replies."""
     out = []
@@ -183,6 +193,7 @@ def run(participants: int, processes: int, window: float, every: float, seat_pol
     try:
         wait_until_up(url, app)
         boot = time.time() - started
+        app_cpu_before = cpu_seconds(app.pid)
         facilitator = _client(url)
         room = facilitator.predict(api_name="/start_room")[-1]
         code, key = room["code"], room["key"]
@@ -233,6 +244,10 @@ def run(participants: int, processes: int, window: float, every: float, seat_pol
                 break
         for w in workers:
             w.join(timeout=10)
+        run_seconds = time.time() - start_at.value
+        app_cpu = cpu_seconds(app.pid)
+        clients_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        clients_cpu = clients_cpu.ru_utime + clients_cpu.ru_stime
 
         store = RoomStore(db)
         stored = store.submissions(code)
@@ -254,6 +269,10 @@ def run(participants: int, processes: int, window: float, every: float, seat_pol
                                    "p95": round(percentile([p["answered"] - p["asked"] for p in seen], 95), 3)},
             "projector_staleness_s": {"p50": round(percentile(stale, 50), 3), "p95": round(percentile(stale, 95), 3),
                                       "max": round(max(stale), 3) if stale else None, "measured": len(stale)},
+            "run_s": round(run_seconds, 1),
+            "app_cpu_s": None if app_cpu is None or app_cpu_before is None else round(app_cpu - app_cpu_before, 1),
+            "client_processes_cpu_s": round(clients_cpu, 1),
+            "load_average_1min": round(os.getloadavg()[0], 2),
             "replies_stored": len(stored),
             "replies_scored": sum(s.status.value == "scored" for s in stored),
         }
@@ -295,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['projector_answer_s']['p95']:.3f} s over {result['projector_polls']} polls",
         f"replies stored = {result['replies_stored']} (scored {result['replies_scored']}); acknowledged as scored: "
         f"{result['acknowledged_scored']} of {result['participants']}",
+        f"CPU: the app {result['app_cpu_s']} s over the {result['run_s']:g} s run; the client processes "
+        f"{result['client_processes_cpu_s']} s (joining included); machine load average {result['load_average_1min']}",
     ]
     print("\n".join(lines))  # noqa: T201 - the command's output
     if args.json:
