@@ -16,14 +16,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from listening.store import default_path
 
     parser = argparse.ArgumentParser(
-        prog="app.py", description="Practise active listening in the browser: the self-paced learner's app.")
+        prog="app.py", description="Practise active listening in the browser: the self-paced learner's app, "
+        "and workshop mode for a room with a projector (/workshop).")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 to share on your network)")
     parser.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     parser.add_argument("--db", type=Path, default=None,
-                        help=f"SQLite file for learners' history (default {default_path()}; or $LISTENING_DB)")
+                        help=f"SQLite file for learners' history and workshop rooms (default {default_path()}; "
+                             "or $LISTENING_DB)")
     parser.add_argument("--no-store", action="store_true",
-                        help="keep no history at all: nothing is written to disk")
+                        help="keep no history at all (workshop rooms then live in a temporary file, removed "
+                        "when the app stops)")
     return parser.parse_args(argv)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from listening.labels import BARRIERS, BY_NAME, LABELS, Practice
+from listening.labels import BARRIERS, BY_NAME, LABELS, PRACTICES, Practice
 
 # A flag scoring at least this is shown as likely; below it (but over its threshold) as possible.
 LIKELY = 0.7
@@ -110,6 +110,27 @@ class Feedback:
             "listening_score": self.listening_score,
             "summary": self.summary,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict, disclosure: str, reply: str) -> "Feedback":
+        """The feedback back from ``to_dict`` (which leaves the two texts out), e.g. as kept in a database."""
+
+        def spans(found: dict) -> tuple[Evidence, ...]:
+            return tuple(Evidence(int(s["start"]), int(s["end"]), str(s["text"])) for s in found["spans"])
+
+        def practices(found: dict) -> tuple[Practice, ...]:
+            return tuple(PRACTICES[int(n)] for n in found["practices"])
+
+        return cls(
+            disclosure=disclosure,
+            reply=reply,
+            scores={label: float(data["scores"][label]) for label in LABELS},
+            flags=tuple(Flag(f["label"], float(f["score"]), spans(f), practices(f), f["why"], f["try"])
+                        for f in data["flags"]),
+            skills=tuple(Skill(s["label"], float(s["score"]), spans(s), practices(s), s["note"])
+                         for s in data["skills"]),
+            summary=data["summary"],
+        )
 
 
 def is_barrier(label: str) -> bool:

@@ -104,23 +104,30 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def schema_version(conn: sqlite3.Connection) -> int:
-    """The version the database is at; 0 for a new, empty database."""
+def schema_version(conn: sqlite3.Connection, table: str = "schema_version") -> int:
+    """The version the database is at; 0 for a new, empty database. ``table``: the track's version table."""
     exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
     ).fetchone()
     if not exists:
         return 0
-    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    row = conn.execute(f"SELECT version FROM {table}").fetchone()
     return int(row[0]) if row else 0
 
 
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Apply the missing migrations, each in its own transaction; returns the version reached."""
-    current = schema_version(conn)
-    if current > len(MIGRATIONS):
+def migrate(conn: sqlite3.Connection, target: int | None = None, *, steps: tuple[str, ...] | None = None,
+            table: str = "schema_version") -> int:
+    """Apply the missing migrations, each in its own transaction; returns the version reached.
+
+    By default the learners' tables (``MIGRATIONS``, versioned in ``schema_version``). Another set of tables
+    kept in the same file passes its own append-only ``steps`` and version ``table`` (see ``room_store``).
+    """
+    steps = MIGRATIONS if steps is None else steps
+    target = len(steps) if target is None else target
+    current = schema_version(conn, table)
+    if current > len(steps):
         raise StoreError(
-            f"The database is at schema version {current}, newer than this app knows ({len(MIGRATIONS)}); "
+            f"The database is at schema version {current}, newer than this app knows ({len(steps)}); "
             "update the app."
         )
     for version in range(current + 1, target + 1):
@@ -128,17 +135,17 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         try:
             conn.executescript(
                 "BEGIN;\n"
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);\n"
-                f"{MIGRATIONS[version - 1]}\n"
-                "DELETE FROM schema_version;\n"
-                f"INSERT INTO schema_version (version) VALUES ({version});\n"
+                f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER NOT NULL);\n"
+                f"{steps[version - 1]}\n"
+                f"DELETE FROM {table};\n"
+                f"INSERT INTO {table} (version) VALUES ({version});\n"
                 "COMMIT;"
             )
         except sqlite3.Error:
             if conn.in_transaction:
                 conn.rollback()
             raise
-    return schema_version(conn)
+    return schema_version(conn, table)
 
 
 @dataclass(frozen=True)
@@ -235,10 +242,14 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _cell(value: object) -> object:
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading apostrophe where it would run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+_cell = spreadsheet_safe
 
 
 def export_csv(conn: sqlite3.Connection, learner_id: str) -> str:

@@ -24,6 +24,7 @@ from listening.ui.handlers import (
     trend_frame,
 )
 from listening.ui.theme import FOCUS_REPLY_JS, LEARNER_ID_JS, PRACTICE_LINKS_JS
+from listening.ui.workshop import add_workshop
 
 TITLE = "Listening practice"
 HEADER = (
@@ -192,4 +193,5 @@ def build_app(coach=None, store: Store | None = None, library: dict[str, Exercis
         confirm_button.click(h.delete_history, [learner, save_box], history_outputs + [confirm_row, export_file],
                              api_name="delete_history")
 
+    add_workshop(demo, h)  # workshop mode: /workshop, /projector and /room
     return demo

@@ -134,8 +134,13 @@ def _cards(kind: str, title: str, cards: list[str], empty: str) -> str:
             f"{body}</section>")
 
 
-def flags_html(feedback: Feedback | None) -> str:
-    """One card per barrier: the words, the practice it relates to, why it matters and what to try."""
+def _practice_names(practices) -> str:
+    return "; ".join(f"Practice {p.number}: {esc(p.title)}" for p in practices)
+
+
+def flags_html(feedback: Feedback | None, practice_links: bool = True) -> str:
+    """One card per barrier: the words, the practice it relates to, why it matters and what to try.
+    ``practice_links``: buttons that open the practice (the learner app), else the practices named as text."""
     if feedback is None:
         return ""
     cards = []
@@ -152,8 +157,9 @@ def flags_html(feedback: Feedback | None) -> str:
             f"{_quotes(flag.spans)}"
             f'<p class="why"><strong>Why it matters.</strong> {esc(flag.why)}</p>'
             f'<p class="try"><strong>Try instead.</strong> {esc(flag.alternative)}</p>'
-            f'<p class="practices">{_practice_buttons(flag.practices)}</p>'
-            "</article>"
+            + (f'<p class="practices">{_practice_buttons(flag.practices)}</p>' if practice_links
+               else f'<p class="practices"><strong>Related:</strong> {_practice_names(flag.practices)}</p>')
+            + "</article>"
         )
     return _cards("flags", "What got in the way", cards, "Nothing the coach listens for got in the way this time.")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from listening.ui.workshop_theme import CSS as WORKSHOP_CSS
+
 SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 
@@ -231,4 +233,4 @@ FOCUS_REPLY_JS = """
 
 def launch_options() -> dict:
     """What Gradio 6 takes in ``launch()`` for this app's look."""
-    return {"theme": make_theme(), "css": CSS, "head": HEAD}
+    return {"theme": make_theme(), "css": CSS + WORKSHOP_CSS, "head": HEAD}
