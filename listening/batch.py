@@ -97,7 +97,7 @@ def inspect_input(name: str) -> InputInfo:
             handle = parquet.open_file(name)
         except parquet.ParquetProblem as err:
             raise UnusableInput(str(err)) from None
-        types = parquet.carried_types(handle, KNOWN)
+        types = parquet.carried_types(handle)
         return InputInfo(name, kind, list(types), types, handle.metadata.num_rows)
     return InputInfo(name, kind)
 

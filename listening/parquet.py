@@ -23,11 +23,11 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from listening.batch import KNOWN, RESULT_FIELDS
 from listening.labels import LABELS
 
 PART_ROWS = 512  # rows per part file: the most work an interruption can cost (a few seconds)
 ROW_GROUP_ROWS = 8192  # rows per row group in the finished file
-TEXT_FIELDS = ("id", "reply", "disclosure", "exercise_id")
 # Carried-through columns keep their Parquet type when it is one of these; other types are written as text.
 PLAIN = (pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_string,
          pa.types.is_large_string)
@@ -51,10 +51,10 @@ def _first_line(err: Exception) -> str:
     return (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(".")
 
 
-def carried_types(handle: pq.ParquetFile, known: tuple[str, ...]) -> dict[str, pa.DataType]:
+def carried_types(handle: pq.ParquetFile) -> dict[str, pa.DataType]:
     """The carried-through columns and the type each gets in Parquet output."""
     return {f.name: (f.type if any(test(f.type) for test in PLAIN) else pa.string())
-            for f in handle.schema_arrow if f.name not in known}
+            for f in handle.schema_arrow if f.name not in KNOWN}
 
 
 def plain(value):
@@ -80,7 +80,7 @@ def record_fields(record: dict) -> tuple[dict, str | None]:
     """(fields, None) or (fields, why not) for one Parquet record: undecodable text fields are a problem."""
     fields = {}
     for name, value in record.items():
-        if name in TEXT_FIELDS and isinstance(value, bytes):  # a binary column holding text, as some writers do
+        if name in KNOWN and isinstance(value, bytes):  # a binary column holding text, as some writers do
             try:
                 value = value.decode("utf-8")
             except UnicodeDecodeError:
@@ -120,13 +120,14 @@ SKILL = pa.struct([
     ("label", pa.string()), ("score", pa.float64()), ("practices", pa.list_(pa.int64())),
     ("spans", pa.list_(_SPAN)), ("note", pa.string()),
 ])
-RESULTS = [
-    ("labels", pa.list_(pa.string())),
-    ("scores", pa.struct([(label, pa.float64()) for label in LABELS])),
-    ("flags", pa.list_(FLAG)),
-    ("skills", pa.list_(SKILL)),
-    ("error", pa.string()),
-]
+RESULT_TYPES = {
+    "labels": pa.list_(pa.string()),
+    "scores": pa.struct([(label, pa.float64()) for label in LABELS]),
+    "flags": pa.list_(FLAG),
+    "skills": pa.list_(SKILL),
+    "error": pa.string(),
+}
+RESULTS = [(name, RESULT_TYPES[name]) for name in RESULT_FIELDS]
 
 
 def result_schema(carried: dict[str, pa.DataType] | None) -> pa.Schema:
@@ -135,7 +136,7 @@ def result_schema(carried: dict[str, pa.DataType] | None) -> pa.Schema:
     ``carried`` is None when the input's columns vary from row to row (JSONL); then the extra fields go
     into ``extra`` as JSON, as CSV output does.
     """
-    names = {name for name, _ in RESULTS} | {"id", "extra"}
+    names = {*RESULT_FIELDS, "id", "extra"}
     middle = [("extra", pa.string())] if carried is None else \
         [(name, kind) for name, kind in carried.items() if name not in names]
     return pa.schema([("id", pa.string()), *middle, *RESULTS])
@@ -144,7 +145,7 @@ def result_schema(carried: dict[str, pa.DataType] | None) -> pa.Schema:
 def arrow_row(result: dict, schema: pa.Schema) -> dict:
     """One result row as the schema's columns."""
     row = {"id": None if result.get("id") is None else str(result["id"])}
-    results = {name for name, _ in RESULTS}
+    results = set(RESULT_FIELDS)
     extras = {k: v for k, v in result.items() if k != "id" and k not in results}
     for field in schema:
         if field.name in row or field.name in results:
