@@ -97,7 +97,7 @@ def file_batch(coach, pairs: list[tuple[str, str]], ray: bool) -> dict:
                     engines[-1].start()
                 _say(f"batch scoring the same file on Ray, {workers} worker{'s' if workers > 1 else ''}...")
                 engine = engines[-1]
-                figures[f"ray_{workers}_workers"] = {
+                figures[f"ray_{workers}_worker{'s' if workers > 1 else ''}"] = {
                     "threads_per_worker": engine.threads,
                     **file_run(engine, source, Path(folder) / f"ray-{workers}.jsonl", library)}
         finally:
