@@ -109,6 +109,7 @@ def file_batch(coach, pairs: list[tuple[str, str]], ray: bool) -> dict:
 def main(replies: int = 2000, out: str | None = None, ray: bool = True) -> int:
     from listening import Coach
 
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure: say how busy it was
     _say("cold start (fresh process)...")
     cold_seconds, cold_rss = cold_start()
     coach = Coach.load()
@@ -141,7 +142,8 @@ def main(replies: int = 2000, out: str | None = None, ray: bool = True) -> int:
 
     figures = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "precision": coach.featurizer.encoder.precision},
+                    "precision": coach.featurizer.encoder.precision,
+                    "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
         "cold_start_s": round(cold_seconds, 2),
         "cold_start_peak_rss_mb": round(cold_rss),
         "single_p50_ms": round(statistics.median(latencies), 1),

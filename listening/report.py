@@ -249,6 +249,11 @@ def label_title(label: str) -> str:
     return BY_NAME[label].title
 
 
+def short(name: str, most: int = 24) -> str:
+    """A name cut to fit a chart's label column (the tables show it whole)."""
+    return name if len(name) <= most else name[:most - 1] + "…"
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
@@ -279,7 +284,7 @@ def paired_chart(caption: str, rows: list[tuple[str, float, float]], chart_id: s
     parts = []
     for i, (name, first, latest) in enumerate(rows):
         y = 5 + i * height
-        parts.append(f'<text x="{left - 8}" y="{y + 19}" text-anchor="end" font-size="13">{esc(name)}</text>')
+        parts.append(f'<text x="{left - 8}" y="{y + 19}" text-anchor="end" font-size="13">{esc(short(name))}</text>')
         for j, (value, colour) in enumerate(((first, FIRST_COLOUR), (latest, LATEST_COLOUR))):
             parts.append(f'<rect x="{left}" y="{y + 3 + j * 14}" width="{max(value, 0) / 100 * width:.1f}" '
                          f'height="12" fill="{colour}"/>'
