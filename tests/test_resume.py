@@ -72,14 +72,12 @@ def test_resume_after_sigkill_completes_the_output_exactly(tmp_path, suffix):
     if suffix == ".jsonl":
         expected = [json.loads(line) for line in whole.read_text().splitlines()]
         got = [json.loads(line) for line in broken.read_text().splitlines()]
-        key = ("id", "labels", "error")
     elif suffix == ".csv":
         expected = list(csv.DictReader(whole.open(encoding="utf-8")))
         got = list(csv.DictReader(broken.open(encoding="utf-8")))
-        key = ("id", "labels", "error")
     else:
         expected, got = pq.read_table(whole).to_pylist(), pq.read_table(broken).to_pylist()
-        key = ("id", "labels", "error")
+    key = ("id", "labels", "error")  # scores of rows scored in another batch can differ in the 4th decimal (bf16)
     assert [r["id"] for r in got] == [f"r{i}" for i in range(1500)]  # none twice, none skipped
     assert [[r[k] for k in key] for r in got] == [[r[k] for k in key] for r in expected]
     assert not Path(str(broken) + ".progress").exists() and not Path(str(broken) + ".parts").exists()
