@@ -234,7 +234,7 @@ h3{{font-size:1.05rem;margin-bottom:.3rem}}
 figure{{margin:1rem 0}}figcaption{{font-weight:600;margin-bottom:.3rem}}svg{{max-width:100%;height:auto}}
 table{{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}}
 th,td{{border:1px solid #e5e7eb;padding:.25rem .4rem;text-align:left;vertical-align:top}}th{{background:#f3f4f6}}
-td.n{{text-align:right;font-variant-numeric:tabular-nums}}.scroll{{overflow-x:auto}}
+td.n{{text-align:right;font-variant-numeric:tabular-nums}}.scroll{{overflow-x:auto}}tbody th{{min-width:11rem}}
 .reply{{border:1px solid #d1d5db;border-radius:.5rem;padding:.6rem .8rem;margin:.6rem 0}}
 .reply p.text{{white-space:pre-wrap;margin:.3rem 0}}
 mark{{background:#fde2df;color:#1f2937;border-bottom:2px solid {BARRIER_COLOUR};padding:0 .1rem}}
