@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import itertools
-import json
 import os
 import sys
 import time
@@ -34,19 +32,44 @@ def _coach(model_dir: str):
     return Coach.load(model_dir)
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def _engine(args: argparse.Namespace):
+    """The scoring engine the options ask for (loading the model: seconds)."""
     from listening import batch
+
+    if args.engine == "ray":
+        try:
+            from listening.ray_engine import RayEngine
+        except ImportError:
+            raise batch.UnusableInput("--engine ray needs Ray: pip install 'ray[data]==2.60.0'.") from None
+        engine = RayEngine(args.workers, args.model)
+        engine.start()
+        return engine
+    return batch.LocalEngine(_coach(str(args.model)))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from listening import batch, report
+    from listening.errors import ListeningError
     from listening.exercises import ExerciseError, load_library
 
+    problem = None
+    if args.resume and args.out is None:
+        problem = "--resume needs --out: there is no file to continue."
+    elif args.engine == "ray" and args.input == "-":
+        problem = "--engine ray reads a file; it cannot read stdin."
+    elif args.workers is not None and args.engine != "ray":
+        problem = "--workers needs --engine ray."
+    elif args.workers is not None and args.workers < 1:
+        problem = "--workers must be at least 1."
+    elif args.report and not Path(args.report).resolve().parent.is_dir():
+        problem = f"cannot write the report {args.report}: its folder does not exist."
+    if problem:
+        _say(f"error: {problem}")
+        return EXIT_UNUSABLE
     try:
-        in_kind = batch.input_format(args.input)
-        out_kind = batch.output_format(args.out)
-        if args.input != "-" and not Path(args.input).is_file():
-            raise batch.UnusableInput(f"{args.input}: no such file.")
+        info = batch.inspect_input(args.input)  # the file, its format, a CSV header, a Parquet schema
+        batch.output_format(args.out)
         library = load_library(args.exercises)
-        columns = batch.csv_columns(args.input) if in_kind == "csv" else None
-        rows = batch.read_rows(args.input)
-        first = next(rows, None)  # reads the CSV header: a file without 'reply' stops here
     except (batch.UnusableInput, ExerciseError) as err:
         _say(f"error: {err}")
         return EXIT_UNUSABLE
@@ -55,62 +78,23 @@ def cmd_score(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
 
     try:
-        coach = _coach(str(args.model))
-    except (FileNotFoundError, ValueError) as err:
+        engine = _engine(args)
+    except (FileNotFoundError, ValueError) as err:  # no model, a model for other labels, no Ray to be had
         _say(f"error: {err}")
         return EXIT_UNUSABLE
-
-    def all_rows():
-        if first is not None:
-            yield first
-        yield from rows
-
-    done, keep = 0, 0
-    output_path = Path(args.out) if args.out else None
-    if args.resume and output_path is None:
-        _say("error: --resume needs --out: there is no file to continue.")
-        return EXIT_UNUSABLE
-    if args.resume and output_path.exists():
-        try:
-            done, keep = batch.resume_point(output_path, out_kind)
-        except (batch.UnusableInput, UnicodeDecodeError, OSError) as err:
-            _say(f"error: {err}")
-            return EXIT_UNUSABLE
-        os.truncate(output_path, keep)
-        _say(f"resuming after {done} rows already in {output_path}")
-
-    show_progress = args.progress or (args.progress is None and sys.stderr.isatty())
-    counts = {"read": 0, "scored": 0, "failed": 0}
-    try:
-        output = open(output_path, "a" if done or keep else "w", encoding="utf-8", newline="") if output_path \
-            else sys.stdout
-    except OSError as err:
-        _say(f"error: cannot write {args.out}: {err.strerror}.")
-        return EXIT_UNUSABLE
-    checkpoint = batch.Checkpoint(output_path) if output_path else None
     progress = None
-    if show_progress:
-        from tqdm import tqdm
-
-        progress = tqdm(unit=" rows", file=sys.stderr, dynamic_ncols=True)
-    seen: set = set()
-    duplicates: list = []
     try:
-        writer = batch.Writer(output, out_kind, columns, header_written=keep > 0)
-        for result in batch.score_rows(coach, itertools.islice(all_rows(), done, None), library):
-            writer.write(result)
-            counts["read"] += 1
-            counts["failed" if result["error"] else "scored"] += 1
-            key = json.dumps(result["id"])
-            if key in seen:
-                duplicates.append(result["id"])
-            seen.add(key)
-            if checkpoint is not None and counts["read"] % batch.CHUNK == 0:
-                os.fsync(output.fileno())  # what the checkpoint counts is on disk, power loss included
-                checkpoint.save(done + counts["read"], os.fstat(output.fileno()).st_size)
-            if progress is not None:
-                progress.update(1)
-    except batch.UnusableInput as err:
+        if args.progress or (args.progress is None and sys.stderr.isatty()):
+            from tqdm import tqdm
+
+            progress = tqdm(unit=" rows", file=sys.stderr, dynamic_ncols=True, total=info.rows)
+        tally = report.Tally() if args.report else None
+        summary = batch.run(
+            info, args.out, engine, library, resume=args.resume, tally=tally,
+            on_row=(lambda _: progress.update(1)) if progress is not None else None,
+            on_resume=lambda done: _say(f"resuming after {done} rows already in {args.out}"),
+        )
+    except ListeningError as err:  # the output cannot be written or continued, the Ray run failed
         _say(f"error: {err}")
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
@@ -119,14 +103,19 @@ def cmd_score(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-        if output is not sys.stdout:
-            output.close()
-    if checkpoint is not None:
-        checkpoint.clear()
-    if duplicates:
-        _say(f"duplicate ids: {len(duplicates)} rows reuse an id seen earlier (first: {duplicates[0]!r})")
-    _say(f"rows read: {counts['read']}, scored: {counts['scored']}, failed: {counts['failed']}")
-    return EXIT_SOME_FAILED if counts["failed"] else EXIT_OK
+        if hasattr(engine, "close"):
+            engine.close()
+    if tally is not None:
+        titles = {key: exercise.title for key, exercise in library.items()}
+        try:
+            Path(args.report).write_text(report.render(tally, titles, Path(args.input).name), encoding="utf-8")
+        except OSError as err:
+            _say(f"error: cannot write the report {args.report}: {err.strerror}.")
+            return EXIT_UNUSABLE
+    if summary.duplicates:
+        _say(f"duplicate ids: {summary.duplicates} rows reuse an id seen earlier (first: {summary.first_duplicate!r})")
+    _say(summary.line())
+    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -157,16 +146,24 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from listening.bench import main
 
-    return main(replies=args.replies, out=args.out)
+    return main(replies=args.replies, out=args.out, ray=not args.no_ray)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m listening", description="An active-listening coach.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    score = sub.add_parser("score", help="Score a file of replies (JSONL or CSV) as the batch contract says.")
-    score.add_argument("input", help="a .jsonl or .csv file, or - for JSONL on stdin")
-    score.add_argument("--out", help="output .jsonl or .csv (default: JSONL on stdout)")
+    score = sub.add_parser("score", help="Score a file of replies (JSONL, CSV or Parquet) as the batch contract says.")
+    score.add_argument("input", help="a .jsonl, .csv or .parquet file, or - for JSONL on stdin")
+    score.add_argument("--out", help="output .jsonl, .csv or .parquet (default: JSONL on stdout)")
+    score.add_argument("--report", metavar="REPORT.html", default=None,
+                       help="also write a report (one self-contained HTML file): labels overall, per exercise, "
+                            "per learner over time, the highest- and lowest-scoring replies")
+    score.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: this process (default); ray: Ray Data, the coach once per worker "
+                            "(joins the cluster at $RAY_ADDRESS when set)")
+    score.add_argument("--workers", type=int, default=None,
+                       help="with --engine ray: how many workers (default: one per CPU Ray has)")
     score.add_argument("--exercises", default=None, help="exercise library directory (default: the bundled one)")
     score.add_argument("--model", default=None, help="model directory (default: the bundled one)")
     score.add_argument("--resume", action="store_true",
@@ -186,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="Measure cold start, latency, throughput and memory against a naive baseline.")
     bench.add_argument("--replies", type=int, default=2000, help="replies in the throughput run")
     bench.add_argument("--out", default=None, help="also write the figures as JSON here")
+    bench.add_argument("--no-ray", action="store_true", help="skip the Ray rows (quicker)")
     bench.set_defaults(run=cmd_bench)
 
     corpus = sub.add_parser("corpus", help="Check corpus files and print label statistics.")

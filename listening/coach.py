@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -51,6 +52,9 @@ class Coach:
     def __init__(self, model: ListeningModel, featurizer):
         self.model = model
         self.featurizer = featurizer
+        # One batch at a time: the app shares one coach between threads (a learner's review, a batch upload),
+        # and the parser and the disclosure cache are not made for concurrent use.
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, model_dir: Path | str = MODEL_DIR, precision: str | None = None) -> "Coach":
@@ -73,7 +77,8 @@ class Coach:
                  for d, r in pairs]
         out: list[Feedback] = []
         for lo in range(0, len(pairs), batch_size):
-            out.extend(self._score(pairs[lo:lo + batch_size]))
+            with self._lock:
+                out.extend(self._score(pairs[lo:lo + batch_size]))
         return out
 
     def _score(self, pairs: Sequence[tuple[str, str]]) -> list[Feedback]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from listening.labels import BARRIERS, BY_NAME, LABELS, PRACTICES, Practice
 
@@ -96,10 +97,7 @@ class Feedback:
 
     @property
     def listening_score(self) -> int:
-        """0-100: skills raise it, barriers lower it, each weighted by its score."""
-        gained = sum(min(s.score, 1.0) * 15 for s in self.skills)
-        lost = sum(min(f.score, 1.0) * 25 for f in self.flags)
-        return int(round(max(0.0, min(100.0, 55 + gained - lost))))
+        return listening_score([f.score for f in self.flags], [s.score for s in self.skills])
 
     def to_dict(self) -> dict:
         return {
@@ -131,6 +129,13 @@ class Feedback:
                          for s in data["skills"]),
             summary=data["summary"],
         )
+
+
+def listening_score(flag_scores: Iterable[float], skill_scores: Iterable[float]) -> int:
+    """0-100: skills raise it, barriers lower it, each weighted by its score."""
+    gained = sum(min(score, 1.0) * 15 for score in skill_scores)
+    lost = sum(min(score, 1.0) * 25 for score in flag_scores)
+    return int(round(max(0.0, min(100.0, 55 + gained - lost))))
 
 
 def is_barrier(label: str) -> bool:

@@ -11,7 +11,7 @@ from listening.ui.workshop import ENDPOINTS as WORKSHOP_ENDPOINTS
 EXERCISE = "work-new-manager-old-team"
 ADVICE = "You should just buy them a round on Friday."
 GOOD = "That kitchen going quiet must have stung. What was the hardest part of talking to Marcus?"
-PUBLIC = {"/start", "/filter_exercises", "/choose_exercise", "/random_exercise", "/use_own_disclosure",
+PUBLIC = {"/start", "/filter_exercises", "/choose_exercise", "/random_exercise", "/use_own_disclosure", "/score_file",
           "/review_reply", "/reveal_examples", "/history", "/set_saving", "/export_history", "/delete_history"}
 
 

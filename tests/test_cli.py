@@ -107,7 +107,7 @@ def test_csv_in_and_out(tmp_path: Path):
 
 @pytest.mark.parametrize("name, content, words", [
     ("missing.jsonl", None, "no such file"),
-    ("in.txt", "hello", ".jsonl or .csv"),
+    ("in.txt", "hello", ".jsonl, .csv or .parquet"),
     ("in.csv", "id,text\n1,hi\n", "no 'reply' column"),
 ])
 def test_unusable_input_exits_two_with_one_sentence(tmp_path: Path, name, content, words):

@@ -15,6 +15,7 @@ from listening.exercises import Exercise
 from listening.labels import BARRIERS, BY_NAME, SKILLS
 from listening.store import Store
 from listening.ui import render
+from listening.ui.batch_tab import add_batch_tab
 from listening.ui.handlers import (
     ANY,
     ATTEMPT_COLUMNS,
@@ -160,6 +161,8 @@ def build_app(coach=None, store: Store | None = None, library: dict[str, Exercis
             # ---------------------------------------------------------------- practices
             with gr.Tab("Practices", id="practices", elem_id="tab-practices"):
                 gr.HTML(render.practices_html(), elem_id="practices", js_on_load=None)
+
+            add_batch_tab(h)
 
         # ------------------------------------------------------------------------- events
         choose_outputs = [exercise, partner, session, reply, message, panel, examples_button, examples]

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from listening.feedback import Feedback, Flag, Skill
+from listening.highlight import (  # noqa: F401 - the app's highlight vocabulary, shared with the batch report
+    BARRIER_COLOUR,
+    MIXED_COLOUR,
+    POSSIBLE_COLOUR,
+    SKILL_COLOUR,
+    Mark,
+    colour_map,
+    segments,
+)
 from listening.labels import BARRIERS, BY_NAME, GUIDANCE, LABELS, PRACTICES, SKILLS
-
-# Dark enough for white label chips (AA for small bold text); the frontend paints highlighted words
-# with the same colour at 50% over the page, under black text.
-BARRIER_COLOUR = "#b42318"
-POSSIBLE_COLOUR = "#8a4b00"
-SKILL_COLOUR = "#17663a"
-MIXED_COLOUR = "#5b3d99"
 
 
 def esc(text: object) -> str:
@@ -33,21 +35,6 @@ def label_title(label: str) -> str:
 # --- the highlighted reply ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mark:
-    """One labelled stretch of the reply: [start, end) in Python str offsets."""
-
-    start: int
-    end: int
-    label: str
-    possible: bool = False
-
-    @property
-    def name(self) -> str:
-        title = label_title(self.label)
-        return f"possibly {title.lower()}" if self.possible else title
-
-
 def marks_of(feedback: Feedback) -> list[Mark]:
     """Every evidence span of the feedback, skills and flags alike, clipped to the reply."""
     n = len(feedback.reply)
@@ -60,46 +47,6 @@ def marks_of(feedback: Feedback) -> list[Mark]:
             if start < end:
                 marks.append(Mark(start, end, finding.label, possible))
     return marks
-
-
-def segments(text: str, marks: Iterable[Mark]) -> list[tuple[str, str | None]]:
-    """Cut ``text`` at every mark boundary; each piece carries the names of all marks covering it.
-
-    The pieces, joined, give back ``text`` exactly (whitespace and newlines included). Overlapping
-    marks give a piece named "A + B"; neighbouring pieces with the same names are merged.
-    """
-    marks = [m for m in marks if 0 <= m.start < m.end <= len(text)]
-    cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
-    out: list[tuple[str, str | None]] = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        covering = [m for m in marks if m.start <= start and end <= m.end]
-        names: list[str] = []
-        for label in LABELS:  # a stable order: skills and barriers as the vocabulary lists them
-            for mark in covering:
-                if mark.label == label and mark.name not in names:
-                    names.append(mark.name)
-        category = " + ".join(names) or None
-        piece = text[start:end]
-        if out and out[-1][1] == category:
-            out[-1] = (out[-1][0] + piece, category)
-        else:
-            out.append((piece, category))
-    return out or [(text, None)]
-
-
-def colour_map(marks: Iterable[Mark], pieces: Sequence[tuple[str, str | None]]) -> dict[str, str]:
-    """A colour for every category in ``pieces``: green for skills, red for barriers, brown when weak."""
-    single = {}
-    for mark in marks:
-        if mark.label in SKILLS:
-            single[mark.name] = SKILL_COLOUR
-        else:
-            single[mark.name] = POSSIBLE_COLOUR if mark.possible else BARRIER_COLOUR
-    colours = {}
-    for _, category in pieces:
-        if category is not None:
-            colours[category] = single.get(category, MIXED_COLOUR)
-    return colours
 
 
 # --- feedback cards -----------------------------------------------------------------------------------
