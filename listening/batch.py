@@ -22,6 +22,7 @@ from listening.errors import MAX_DISCLOSURE_CHARS, MAX_REPLY_CHARS, InputError, 
 from listening.exercises import Exercise
 from listening.labels import LABELS
 from listening.report import SOURCE_FIELDS
+from listening.spreadsheet import spreadsheet_safe
 
 KNOWN = ("id", "reply", "disclosure", "exercise_id")
 RESULT_FIELDS = ("labels", "scores", "flags", "skills", "error")
@@ -327,10 +328,6 @@ class LocalEngine:
         return score_rows(self.coach, rows, library)
 
 
-def _neutralise(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_cells(result: dict) -> dict:
     cells = {k: v for k, v in result.items() if k not in RESULT_FIELDS}
     cells["labels"] = ";".join(result["labels"])
@@ -340,7 +337,7 @@ def csv_cells(result: dict) -> dict:
     cells["flags"] = json.dumps(result["flags"], ensure_ascii=False) if result["flags"] else ""
     cells["skills"] = json.dumps(result["skills"], ensure_ascii=False) if result["skills"] else ""
     cells["error"] = result["error"] or ""
-    return {k: _neutralise(v) if isinstance(v, str) else ("" if v is None else v) for k, v in cells.items()}
+    return {k: spreadsheet_safe(v) if isinstance(v, str) else ("" if v is None else v) for k, v in cells.items()}
 
 
 class Writer:
@@ -365,9 +362,9 @@ class Writer:
                       and not k.startswith("score_")]
             if self.columns is None:
                 leftover = {k: cells.pop(k) for k in extras}
-                cells["extra"] = _neutralise(json.dumps(leftover, ensure_ascii=False)) if leftover else ""
+                cells["extra"] = spreadsheet_safe(json.dumps(leftover, ensure_ascii=False)) if leftover else ""
             else:  # nested values carried from Parquet input, as JSON text
-                cells.update({k: _neutralise(json.dumps(cells[k], ensure_ascii=False)) for k in extras
+                cells.update({k: spreadsheet_safe(json.dumps(cells[k], ensure_ascii=False)) for k in extras
                               if isinstance(cells[k], (list, dict))})
             if self._csv is None:
                 head = ["id", *(self.columns if self.columns is not None else ["extra"])]

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Callable, Iterable, Sequence
 
 from listening.labels import BARRIERS, LABELS, SKILLS
-from listening.store import spreadsheet_safe
+from listening.spreadsheet import spreadsheet_safe
 
 # Easy to read aloud and to type on a phone: no 0/O, no 1/I/L. 31**6 (about 887 million) codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

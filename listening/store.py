@@ -25,6 +25,7 @@ from typing import Iterator
 
 from listening.feedback import Feedback
 from listening.labels import BARRIERS, LABELS, SKILLS
+from listening.spreadsheet import spreadsheet_safe
 
 # Each step moves the schema one version up; a database is brought to len(MIGRATIONS) on open.
 # Never edit a step that has shipped: append a new one.
@@ -67,7 +68,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")
 # Cells a spreadsheet would run as a formula (CSV injection); such cells get a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def default_path() -> Path:
@@ -242,15 +242,6 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def spreadsheet_safe(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text: a leading apostrophe where it would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-_cell = spreadsheet_safe
-
 
 def export_csv(conn: sqlite3.Connection, learner_id: str) -> str:
     """A learner's attempts as CSV text (one row per attempt, a column per label score)."""
@@ -259,8 +250,8 @@ def export_csv(conn: sqlite3.Connection, learner_id: str) -> str:
     writer.writerow(CSV_COLUMNS)
     for number, attempt in enumerate(list_attempts(conn, learner_id), start=1):
         writer.writerow([
-            number, attempt.created_at, _cell(attempt.exercise_id or ""), _cell(attempt.disclosure),
-            _cell(attempt.reply), attempt.listening_score, " ".join(attempt.labels), _cell(attempt.summary),
+            number, attempt.created_at, spreadsheet_safe(attempt.exercise_id or ""), spreadsheet_safe(attempt.disclosure),
+            spreadsheet_safe(attempt.reply), attempt.listening_score, " ".join(attempt.labels), spreadsheet_safe(attempt.summary),
             *(f"{attempt.scores.get(label, 0.0):.4f}" for label in LABELS),
         ])
     return out.getvalue()
