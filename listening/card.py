@@ -42,7 +42,10 @@ def render(figures: dict, config) -> str:
         "a label. A label's score is the stronger of the reply head's and its best segment's, so a "
         "barrier between a kind opening and an open question is not averaged away. Defensiveness is "
         "learned only from disclosures that implicate the listener and multiplied by the context "
-        "head's P(implicated). Weights, per-label Platt calibration and per-label thresholds are in "
+        "head's P(implicated). Premature advice is learned only from disclosures that do not ask for "
+        "advice, so it reads as \"there is a suggestion\"; it is then multiplied by 1 - P(advice asked) "
+        "x P(a validating or reflecting clause came before the suggestion), as the label is defined. "
+        "Weights, per-label Platt calibration and per-label thresholds are in "
         "`listening-head.safetensors`.",
         "",
         "## Intended use",

@@ -22,7 +22,7 @@ from listening.encoder import WINDOW, Encoder, span_tokens
 from listening.features import N_SEG, Featurizer, reply_vector, segment_place, segment_vector
 from listening.labels import LABELS
 from listening.lora import adapter_state, add_adapters
-from listening.model import ABSENT, GATED, SEGMENT_LOGIT_SCALE, Head
+from listening.model import ABSENT, ADVICE, GATED, SEGMENT_LOGIT_SCALE, Head
 
 Log = Callable[[str], None]
 
@@ -53,11 +53,15 @@ class Item:
     y: np.ndarray  # (labels,)
     segment_y: np.ndarray  # (n_segments, labels)
     implicated: float  # 1 when the disclosure implicates the listener: only then are gated labels learned
+    asks_advice: float = 0.0  # 1 when the disclosure asks for advice: premature_advice is then not learned
 
 
 def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_targets,
-                implicated: dict[str, float]) -> tuple[list[Item], np.ndarray, np.ndarray]:
-    """Training items; ``implicated`` maps a disclosure group to its flag (rows of other groups: from labels)."""
+                implicated: dict[str, float], asks_advice: dict[str, float] | None = None,
+                ) -> tuple[list[Item], np.ndarray, np.ndarray]:
+    """Training items; ``implicated`` maps a disclosure group to its flag (rows of other groups: from labels);
+    ``asks_advice`` likewise (rows of other groups: 0)."""
+    asks_advice = asks_advice or {}
     parser, encoder = featurizer.parser, featurizer.encoder
     disclosures = sorted({e.disclosure for e in examples})
     table = featurizer.disclosure(disclosures)
@@ -80,6 +84,7 @@ def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_tar
             y=np.array([int(l in example.labels) for l in LABELS], np.float32),
             segment_y=segment_targets(example, segments),
             implicated=implicated.get(example.group, float("defensiveness" in example.labels)),
+            asks_advice=asks_advice.get(example.group, 0.0),
         ))
     return items, d_vectors, d_cues
 
@@ -186,8 +191,10 @@ def fine_tune(items: list[Item], d_vectors: np.ndarray, d_cues: np.ndarray, conf
             segment_target = torch.from_numpy(np.concatenate([i.segment_y for i in batch]))
             mask = torch.ones_like(target)
             mask[:, GATED] = torch.tensor([[i.implicated] for i in batch])  # learned only where it can exist
+            mask[:, ADVICE] = torch.tensor([1.0 - i.asks_advice for i in batch])  # "is there a suggestion"
             segment_mask = torch.ones_like(segment_target)
             segment_mask[:, GATED] = torch.tensor([[i.implicated] for i in batch for _ in i.segments])
+            segment_mask[:, ADVICE] = torch.tensor([1.0 - i.asks_advice for i in batch for _ in i.segments])
             loss = (F.binary_cross_entropy_with_logits(reply_logits, target, pos_weight=pos_weight, reduction="none")
                     * mask).sum() / mask.sum()
             loss = loss + config.segment_weight * (F.binary_cross_entropy_with_logits(

@@ -154,6 +154,10 @@ LABEL_LIST: tuple[Label, ...] = (
 LABELS: tuple[str, ...] = tuple(label.name for label in LABEL_LIST)
 # Labels that exist only when the disclosure implicates the listener (a complaint or hurt about them).
 NEEDS_IMPLICATED: tuple[str, ...] = ("defensiveness",)
+# Premature only when advice was not asked for, or was asked for but no acknowledgment came first.
+UNLESS_ASKED: str = "premature_advice"
+# The skills that count as acknowledging the feeling before a suggestion.
+ACKNOWLEDGING: tuple[str, ...] = ("validation", "reflection")
 BY_NAME: dict[str, Label] = {label.name: label for label in LABEL_LIST}
 BARRIERS: tuple[str, ...] = tuple(l.name for l in LABEL_LIST if l.kind is Kind.BARRIER)
 SKILLS: tuple[str, ...] = tuple(l.name for l in LABEL_LIST if l.kind is Kind.SKILL)

@@ -17,11 +17,27 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from listening.labels import LABELS, NEEDS_IMPLICATED
+from listening.labels import ACKNOWLEDGING, LABELS, NEEDS_IMPLICATED, UNLESS_ASKED
 
 GATED = [LABELS.index(label) for label in NEEDS_IMPLICATED]
+ADVICE = LABELS.index(UNLESS_ASKED)
+ACK = [LABELS.index(label) for label in ACKNOWLEDGING]
 ABSENT = -10.0  # the segment logit of a label no segment carries
 SEGMENT_LOGIT_SCALE = 4.0  # the reply head reads segment logits divided by this, not standardised
+
+
+def acknowledged_first(segment_z: np.ndarray, owner: np.ndarray, replies: int) -> np.ndarray:
+    """Per reply, P(the feeling was acknowledged before the suggestion): the strongest acknowledging
+    segment that comes before the segment most likely to be the suggestion (0 when none does)."""
+    out = np.zeros(replies, np.float32)
+    ack = 1.0 / (1.0 + np.exp(-segment_z[:, ACK].max(1))) if len(owner) else np.zeros(0, np.float32)
+    starts = np.searchsorted(owner, np.arange(replies))
+    ends = np.searchsorted(owner, np.arange(replies), side="right")
+    for reply, (lo, hi) in enumerate(zip(starts, ends)):
+        if hi - lo > 1:
+            advice_at = lo + int(np.argmax(segment_z[lo:hi, ADVICE]))
+            out[reply] = ack[lo:advice_at].max() if advice_at > lo else 0.0
+    return out
 
 
 def strongest_segments(segment_z: np.ndarray, owner: np.ndarray, replies: int) -> np.ndarray:
@@ -115,6 +131,7 @@ class ListeningModel:
     rank: int = 8
     alpha: float = 16.0
     segment_threshold: float = 0.5
+    advice_gate: bool = False  # trained with premature_advice learned only where advice was not asked for
     meta: dict = field(default_factory=dict)
 
     def segment_logits(self, segment: np.ndarray) -> np.ndarray:
@@ -137,6 +154,10 @@ class ListeningModel:
         if GATED:
             gated = sigmoid(z[:, GATED]) * context[:, :1]
             z[:, GATED] = np.log(np.clip(gated, 1e-6, 1 - 1e-6) / np.clip(1 - gated, 1e-6, 1))
+        if self.advice_gate:  # "a suggestion" times "not (asked for and acknowledged first)"
+            kept = 1.0 - context[:, 1] * acknowledged_first(segment_z, owner, len(reply))
+            gated = sigmoid(z[:, ADVICE]) * kept
+            z[:, ADVICE] = np.log(np.clip(gated, 1e-6, 1 - 1e-6) / np.clip(1 - gated, 1e-6, 1))
         return z
 
     def predict(self, reply: np.ndarray, segment: np.ndarray, owner: np.ndarray,
@@ -164,6 +185,7 @@ class ListeningModel:
             "segment_hidden": str(self.segment_head.net[1].out_features),
             "rank": str(self.rank),
             "alpha": str(self.alpha),
+            "advice_gate": str(int(self.advice_gate)),
             "meta": json.dumps(self.meta),
         }
         path = directory / WEIGHTS
@@ -203,5 +225,6 @@ class ListeningModel:
             rank=int(metadata.get("rank", 8)),
             alpha=float(metadata.get("alpha", 16.0)),
             segment_threshold=float(metadata["segment_threshold"]),
+            advice_gate=metadata.get("advice_gate", "0") == "1",
             meta=json.loads(metadata["meta"]),
         )

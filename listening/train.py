@@ -126,12 +126,13 @@ def fit_once(examples: Sequence[Example], library: dict[str, Exercise], config: 
     context_head = train_context([library[g] for g in groups if g in library], Featurizer(parser, encoder), config.seed)
     base = Featurizer(parser, encoder, context_head)
     implicated = {g: float(library[g].implicates_listener) for g in groups if g in library}
-    items, d_vectors, d_cues = build_items(examples, base, segment_targets, implicated)
+    asks_advice = {g: float(library[g].asks_advice) for g in groups if g in library}
+    items, d_vectors, d_cues = build_items(examples, base, segment_targets, implicated, asks_advice)
     adapter, reply_head, segment_head = fine_tune(items, d_vectors, d_cues, config, encoder.precision, log)
     n = len(LABELS)
     return ListeningModel(reply_head, segment_head, np.ones(n, np.float32), np.zeros(n, np.float32),
                           np.full(n, 0.5, np.float32), context_head=context_head, adapter=adapter,
-                          rank=config.rank, alpha=config.alpha)
+                          rank=config.rank, alpha=config.alpha, advice_gate=True)
 
 
 def train_model(examples: Sequence[Example], library: dict[str, Exercise], config: FineTuneConfig,

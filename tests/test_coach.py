@@ -59,6 +59,18 @@ def test_advice_after_acknowledgment_is_fine_when_asked_for_and_premature_when_n
     assert "premature_advice" not in coach.feedback(ASKS, reply).labels
 
 
+def test_advice_as_the_listeners_own_choice_flips_with_the_context_too(coach):
+    reply = "That sounds so stressful, I'm sorry. If it were me, I'd talk to my manager about the workload."
+    assert "premature_advice" in coach.feedback(STRESSED, reply).labels
+    assert "premature_advice" not in coach.feedback(ASKS, reply).labels
+
+
+def test_asked_for_advice_is_still_premature_without_an_acknowledgment_first(coach):
+    for reply in ("Maybe talk to your manager about the workload?",
+                  "Talk to your manager. That sounds really hard though."):  # acknowledged only after
+        assert "premature_advice" in coach.feedback(ASKS, reply).labels, reply
+
+
 def test_defensiveness_needs_the_listener_to_be_implicated(coach):
     reply = "Well I was busy, I can't be everywhere at once."
     implicated = coach.feedback(IMPLICATES, reply)
