@@ -373,9 +373,9 @@ def test_session_state_is_plain_data(library):
 def test_exported_files_do_not_outlive_their_download(h, session, monkeypatch):
     import time
 
-    from listening.ui import handlers
+    from listening.ui import downloads
 
-    monkeypatch.setattr(handlers, "EXPORT_KEEP_SECONDS", 0.2)
+    monkeypatch.setattr(downloads, "KEEP_SECONDS", 0.2)
     h.review(ADVICE, session, LEARNER, True)
     path = Path(value(h.export_history(LEARNER)[0]))
     assert path.exists()

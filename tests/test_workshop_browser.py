@@ -14,7 +14,7 @@ from listening.labels import BY_NAME, LABELS
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
 expect = playwright_api.expect
 
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - the same browser, launched the same way
+from test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: E402, F401 - the same browser, launched the same way
 
 EXERCISE = "work-new-manager-old-team"
 REPLIES = {
@@ -33,16 +33,8 @@ MORE = [
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run does)")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def open_page(browser, launched_app):
+def open_page(browser, launched_app):  # noqa: F811
     """A page in a fresh browser context (its own storage), recording requests that leave this machine."""
     url = launched_app[0].rstrip("/")
     host = urlparse(url).netloc

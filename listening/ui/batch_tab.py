@@ -8,10 +8,6 @@ command line's: ``batch.run`` on the local engine, the same rows, errors, output
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
-import threading
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
@@ -21,7 +17,7 @@ import pandas as pd
 from listening import batch, report
 from listening.exercises import Exercise
 from listening.ui import render
-from listening.ui.handlers import EXPORT_KEEP_SECONDS
+from listening.ui.downloads import Downloads
 
 MAX_ROWS = 10_000  # larger files belong on the command line, not in a shared app's queue
 FORMATS = {"CSV": ".csv", "JSONL": ".jsonl", "Parquet": ".parquet"}
@@ -48,7 +44,7 @@ class BatchScorer:
     def __init__(self, coach: Callable[[], Any], library: dict[str, Exercise]):
         self._coach = coach  # a zero-argument function: the app's shared coach, loaded on first use
         self.library = library
-        self._folder: Path | None = None
+        self._downloads = Downloads("listening-batch-")
 
     def score_file(self, upload: str | None, out_format: str = "CSV", progress=gr.Progress()) -> BatchView:  # noqa: B008
         """Score the uploaded file; the scored file and the report come back for download."""
@@ -70,7 +66,7 @@ class BatchScorer:
             return refuse(f"{name} has {total:,} rows and the app scores up to {MAX_ROWS:,} at a time; "
                           "use the command line (python -m listening score) for larger files.")
 
-        folder = Path(tempfile.mkdtemp(dir=self._downloads()))
+        folder = self._downloads.folder()
         stem = Path(name).stem
         out, page = folder / f"{stem}-scored{FORMATS[out_format]}", folder / f"{stem}-report.html"
         progress((0, total), desc="Loading the coach", unit="rows")
@@ -87,9 +83,6 @@ class BatchScorer:
             return refuse(str(err).replace(upload, name).replace(str(out), out.name))
         titles = {key: exercise.title for key, exercise in self.library.items()}
         page.write_text(report.render(tally, titles, name), encoding="utf-8")
-        timer = threading.Timer(EXPORT_KEEP_SECONDS, shutil.rmtree, (folder, True))
-        timer.daemon = True
-        timer.start()
 
         note = f"Scored {summary.scored:,} of {summary.read:,} rows."
         if summary.failed:
@@ -106,13 +99,6 @@ class BatchScorer:
             scored=gr.update(value=str(out), visible=True),
             report=gr.update(value=str(page), visible=True),
         )
-
-    def _downloads(self) -> Path:
-        """A private folder for scored files and reports on their way to the browser (removed when the app stops)."""
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="listening-batch-"))
-            atexit.register(shutil.rmtree, self._folder, True)
-        return self._folder
 
 
 def problems_label(shown: int, failed: int) -> str:

@@ -8,15 +8,10 @@ Each ``*View`` named tuple lists the outputs in the order the page wires them.
 
 from __future__ import annotations
 
-import atexit
 import random
-import shutil
-import tempfile
-import threading
 import uuid
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 import gradio as gr
@@ -27,11 +22,11 @@ from listening.exercises import DIFFICULTIES, THEMES, Exercise, load_library
 from listening.labels import BARRIERS, BY_NAME, LABELS, PRACTICES, SKILLS
 from listening.store import Attempt, Store, StoreError, valid_learner_id
 from listening.ui import render
+from listening.ui.downloads import Downloads
 
 ANY = "any"
 RECENT = 10  # "practices to work on" looks at this many latest attempts
 OWN_TITLE = "Your own conversation"
-EXPORT_KEEP_SECONDS = 3600  # exported CSV files (learners' data) are deleted after an hour
 
 
 def new_session() -> dict:
@@ -102,7 +97,7 @@ class Handlers:
         self.store = store
         self.library = library if library is not None else load_library()
         self.rng = rng or random.Random()
-        self._export_dir: Path | None = None
+        self._exports = Downloads("listening-export-")
 
     @property
     def coach(self):
@@ -320,13 +315,9 @@ class Handlers:
             text = self.store.export_csv(learner)  # type: ignore[arg-type]
         except StoreError as err:
             return gr.update(value=None, visible=False), render.message_html(str(err))
-        folder = Path(tempfile.mkdtemp(dir=self._exports()))
-        path = folder / f"listening-history-{datetime.now():%Y-%m-%d}.csv"
+        # Learners' data: not left lying around once the download has had time to happen.
+        path = self._exports.folder() / f"listening-history-{datetime.now():%Y-%m-%d}.csv"
         path.write_text(text, encoding="utf-8")
-        # Learners' data: do not leave it lying around once the download has had time to happen.
-        timer = threading.Timer(EXPORT_KEEP_SECONDS, shutil.rmtree, (folder, True))
-        timer.daemon = True
-        timer.start()
         rows = text.count("\n") - 1
         note = f"Your history ({rows} attempt{'s' if rows != 1 else ''}) is ready to download."
         return gr.update(value=str(path), visible=True), render.message_html(note, "info")
@@ -343,14 +334,6 @@ class Handlers:
         view = self.history(learner, save)
         return (*view[:-1], render.message_html(note, "info"), gr.update(visible=False),
                 gr.update(value=None, visible=False))
-
-    def _exports(self) -> Path:
-        """A private folder for CSV files on their way to the browser (removed when the app stops)."""
-        if self._export_dir is None:
-            self._export_dir = Path(tempfile.mkdtemp(prefix="listening-export-"))
-            atexit.register(shutil.rmtree, self._export_dir, True)
-        return self._export_dir
-
 
 # --- history as data ---------------------------------------------------------------------------------
 

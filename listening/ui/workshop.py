@@ -21,7 +21,6 @@ import os
 import shutil
 import socket
 import tempfile
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,6 +32,7 @@ from listening import rooms
 from listening.room_store import RoomStore
 from listening.rooms import DISPLAY_NAMES, Display, Phase, Room, RoomError, Status
 from listening.ui import render, room_render
+from listening.ui.downloads import Downloads
 from listening.ui.workshop_theme import (
     FACILITATOR_ROOM_JS,
     FULLSCREEN_JS,
@@ -47,7 +47,6 @@ PROJECTOR_SECONDS = 1.0     # the projector asks for news this often
 FACILITATOR_SECONDS = 2.0   # the facilitator's reply list
 PARTICIPANT_SECONDS = 3.0   # a participant's page (a new exercise, replies opening or closing, late feedback)
 SCORE_WAIT_SECONDS = 20.0   # a participant waits this long for feedback before being told it follows
-DOWNLOAD_KEEP_SECONDS = 3600
 MAIN_PAGE = "Practise"
 
 # The named endpoints workshop mode adds (the learner app's tests check the whole list).
@@ -158,7 +157,7 @@ class WorkshopPages:
         self.choices = choices
         self.temporary = temporary   # rooms live in a temporary file (the app runs with --no-store)
         self.demo: gr.Blocks | None = None
-        self._downloads: Path | None = None
+        self._downloads = Downloads("listening-room-")
 
     @property
     def server_name(self) -> str | None:
@@ -358,15 +357,8 @@ class WorkshopPages:
 
     def _offer(self, text: str, name: str) -> Path:
         """A file on its way to the facilitator's browser, removed after an hour (and when the app stops)."""
-        if self._downloads is None:
-            self._downloads = Path(tempfile.mkdtemp(prefix="listening-room-"))
-            atexit.register(shutil.rmtree, self._downloads, True)
-        folder = Path(tempfile.mkdtemp(dir=self._downloads))
-        path = folder / name
+        path = self._downloads.folder() / name
         path.write_text(text, encoding="utf-8")
-        timer = threading.Timer(DOWNLOAD_KEEP_SECONDS, shutil.rmtree, (folder, True))
-        timer.daemon = True
-        timer.start()
         return path
 
     # --- the projector ----------------------------------------------------------------------------------
@@ -527,6 +519,7 @@ def add_workshop(demo: gr.Blocks, handlers, workshop: Workshop | None = None) ->
     Rooms are kept in the learner store's database file, or in a temporary one when there is no store.
     """
     temporary = handlers.store is None
+    choices = handlers.exercise_choices()
     if workshop is None:
         if temporary:
             folder = tempfile.mkdtemp(prefix="listening-rooms-")
@@ -534,10 +527,9 @@ def add_workshop(demo: gr.Blocks, handlers, workshop: Workshop | None = None) ->
             path = Path(folder) / "rooms.db"
         else:
             path = handlers.store.path
-        choices = handlers.exercise_choices()
         workshop = Workshop(RoomStore.open(path), lambda: handlers.coach, handlers.library,
                             order=[value for _, value in choices])
-    pages = WorkshopPages(workshop, handlers.exercise_choices(), temporary=temporary)
+    pages = WorkshopPages(workshop, choices, temporary=temporary)
     pages.demo = demo
     secret = handlers.store.secret() if handlers.store is not None else None
 
