@@ -206,4 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         from listening.model import MODEL_DIR
 
         args.out = MODEL_DIR
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -138,3 +138,11 @@ def test_the_readme_quick_start_scores_the_bundled_samples():
     assert "defensiveness" in rows["s3"]["labels"]
     assert "minimizing" in rows["s5"]["labels"]
     assert "self_focus" in rows["s6"]["labels"]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`score ... | head -1`: the pipe closes after the first row; the command stops without a traceback."""
+    command = f"{sys.executable} -m listening score exercises/sample-replies.jsonl | head -1"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
