@@ -37,7 +37,7 @@ def render(figures: dict, config) -> str:
         "second-person modals, first-person narration) and two context probabilities read from the "
         "disclosure by a small **context head** (is the listener implicated? is advice asked for?), and "
         "gives a calibrated probability for each of the eight labels. The context head learns from the "
-        "exercise library and from 320 further labelled disclosures (`models/context/`). The "
+        f"exercise library and from {corpus.get('context_disclosures', 0)} further labelled disclosures (`models/context/`). The "
         "**segment head** scores each sentence or clause of the reply, to point at the words that carry "
         "a label. A label's score is the stronger of the reply head's and its best segment's, so a "
         "barrier between a kind opening and an open question is not averaged away. Defensiveness is "

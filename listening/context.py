@@ -20,14 +20,17 @@ import torch.nn.functional as F
 from listening.model import Head, logits, sigmoid
 
 CONTEXT = ("implicates_listener", "asks_advice")
-CONTEXT_FILE = Path(__file__).resolve().parent.parent / "models" / "context" / "disclosures.jsonl"
+CONTEXT_DIR = Path(__file__).resolve().parent.parent / "models" / "context"
 
 
-def load_disclosures(path: Path = CONTEXT_FILE) -> list[tuple[str, np.ndarray]]:
-    """(disclosure, [implicates_listener, asks_advice]) pairs from a JSONL file."""
+def load_disclosures(directory: Path = CONTEXT_DIR) -> list[tuple[str, np.ndarray]]:
+    """(disclosure, [implicates_listener, asks_advice]) pairs from every JSONL file in ``directory``."""
+    return [row for path in sorted(Path(directory).glob("*.jsonl")) for row in load_disclosure_file(path)]
+
+
+def load_disclosure_file(path: Path) -> list[tuple[str, np.ndarray]]:
+    """(disclosure, [implicates_listener, asks_advice]) pairs from one JSONL file."""
     rows = []
-    if not Path(path).exists():
-        return rows
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():

@@ -237,6 +237,7 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
         "corpus": {"replies": len(examples), "disclosures": len({e.group for e in examples}),
                    "label_counts": {l: sum(l in e.labels for e in examples) for l in LABELS},
                    "train_replies": len(train_rows), "test_replies": len(test_rows),
+                   "context_disclosures": len(load_disclosures()),
                    "test_disclosures": sorted({examples[i].group for i in test_rows})},
         "thresholds": {l: float(t) for l, t in zip(LABELS, model.thresholds)},
         "calibration": model.meta["calibration"],

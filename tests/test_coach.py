@@ -149,3 +149,15 @@ def test_the_readme_python_example_runs_and_says_what_it_shows(capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "['premature_advice', 'validation']"
     assert "You should talk to HR though" in printed[2]
+
+
+def test_a_complaint_made_in_passing_still_implicates_the_listener(coach):
+    disclosure = ("Work was awful, the train was cancelled, and then I got home and the bins were still out, "
+                  "even though you said this morning you'd do them.")
+    assert "defensiveness" in coach.feedback(disclosure, "I was going to! I've had a mad day too, you know.").labels
+
+
+def test_you_without_blame_does_not_implicate_the_listener(coach):
+    disclosure = ("You know that feeling when the week just won't end? My boss moved all three deadlines up "
+                  "and now copies the director into every email.")
+    assert "defensiveness" not in coach.feedback(disclosure, "Well I was busy, I can't be everywhere at once.").labels
