@@ -27,15 +27,19 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from listening.context import CONTEXT_DIR, load_disclosure_file  # noqa: E402
+from listening.context import CONTEXT_DIR, load_disclosure_file, train_context_head  # noqa: E402
 from listening.corpus import load_corpus  # noqa: E402
 from listening.encoder import Encoder  # noqa: E402
 from listening.exercises import load_library  # noqa: E402
-from listening.model import Head  # noqa: E402
+from listening.model import Head, logits, sigmoid  # noqa: E402
 from listening.parse import Parser  # noqa: E402
 from listening.train import HELDOUT_DIR, split_by_disclosure  # noqa: E402
 
 SEEDS = (1, 2, 3)
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
 
 
 def disclosures(leave_out: str | None = None):
@@ -94,8 +98,8 @@ def strongest(z, owner, n):
                                                            reduce="amax", include_self=True)
 
 
-def fit(x, y, seed, owner=None, steps=400):
-    """Same recipe as ``train_context_head``; with ``owner``, rows are clauses pooled per disclosure."""
+def fit_pooled(x, y, seed, owner, steps=400):
+    """``train_context_head``'s recipe, with rows that are clauses, pooled (max) per disclosure."""
     torch.manual_seed(seed)
     head = Head(x.shape[1], hidden=64, dropout=0.3, outputs=2)
     head.fit_scaler(x)
@@ -103,8 +107,7 @@ def fit(x, y, seed, owner=None, steps=400):
     optimiser = torch.optim.AdamW(head.parameters(), lr=3e-3, weight_decay=0.05)
     head.train()
     for _ in range(steps):
-        z = head(xs) if owner is None else strongest(head(xs), owner, len(y))
-        loss = F.binary_cross_entropy_with_logits(z, ys)
+        loss = F.binary_cross_entropy_with_logits(strongest(head(xs), owner, len(y)), ys)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -117,8 +120,7 @@ def predictor(shape, features):
         x = flat_inputs(encoded, cues, clause_cues, shape)
 
         def run(train, test, y, seed):
-            head = fit(x[train], y[train], seed)
-            return torch.sigmoid(head(torch.from_numpy(x[test]))).detach().numpy()
+            return sigmoid(logits(train_context_head(x[train], y[train], seed), x[test]))
         return run
     clauses = clause_inputs(encoded, cues, clause_cues)
 
@@ -128,7 +130,7 @@ def predictor(shape, features):
 
     def run(train, test, y, seed):
         x, owner = stack(train)
-        head = fit(x, y[train], seed, owner)
+        head = fit_pooled(x, y[train], seed, owner)
         x_test, owner_test = stack(test)
         return torch.sigmoid(strongest(head(torch.from_numpy(x_test)), owner_test, len(test))).detach().numpy()
     return run
@@ -140,9 +142,9 @@ def main(shapes, leave_out=None):
     source = np.array([r[3] for r in rows])
     features = featurize([r[0] for r in rows])
     train = np.where(source == "train")[0]
-    print(f"{len(train)} training disclosures, {np.sum(source == 'test')} held-out exercises, "
+    say(f"{len(train)} training disclosures, {np.sum(source == 'test')} held-out exercises, "
           f"{np.sum(source == 'slice')} slice disclosures; accuracy, mean of {len(SEEDS)} seeds")
-    print(f"{'shape':8} {'cv implicated':>14} {'cv asks':>8} {'held-out impl':>14} {'held-out asks':>14} {'slice impl':>11}")
+    say(f"{'shape':8} {'cv implicated':>14} {'cv asks':>8} {'held-out impl':>14} {'held-out asks':>14} {'slice impl':>11}")
     for shape in shapes:
         run = predictor(shape, features)
         figures = []
@@ -160,7 +162,7 @@ def main(shapes, leave_out=None):
             figures.append([*np.mean(cv, 0), *((p_held >= 0.5) == y[held]).mean(0),
                             np.mean((p_slice[:, 0] >= 0.5) == y[sliced, 0])])
         m = np.mean(figures, 0)
-        print(f"{shape:8} {m[0]:14.3f} {m[1]:8.3f} {m[2]:14.3f} {m[3]:14.3f} {m[4]:11.3f}")
+        say(f"{shape:8} {m[0]:14.3f} {m[1]:8.3f} {m[2]:14.3f} {m[3]:14.3f} {m[4]:11.3f}")
 
 
 if __name__ == "__main__":

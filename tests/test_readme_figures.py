@@ -1,7 +1,6 @@
 """The README's table of model figures agrees with the figures training wrote (models/metrics.json)."""
 
 import json
-import re
 from pathlib import Path
 
 from listening.labels import LABELS
