@@ -685,7 +685,7 @@ def add_workshop(demo: gr.Blocks, handlers, workshop: Workshop | None = None) ->
 
         r_outputs = [r_message, join_box, room_box, seat_line, partner, status, reply, send, feedback_box, score,
                      highlight, skills, flags, r_code, r_token, r_round, r_stage, r_timer, seat, r_data]
-        demo.load(None, [seat], [join_code, r_code, r_token], js=ROOM_SEAT_JS, api_name="room_saved_seat").then(
+        demo.load(None, [seat, join_code], [join_code, r_code, r_token], js=ROOM_SEAT_JS, api_name="room_saved_seat").then(
             pages.resume_seat, [r_code, r_token], r_outputs, api_name="resume_seat", api_visibility="undocumented")
         gr.on([join.click, join_code.submit, nickname.submit], pages.join_room, [join_code, nickname], r_outputs,
               api_name="join_room", concurrency_limit=8)

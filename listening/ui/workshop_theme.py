@@ -230,11 +230,12 @@ element.addEventListener("click", function (event) {
 
 # Participant page: the code from the QR link (?code=), and this device's seat if it joined that room before.
 ROOM_SEAT_JS = """
-(seat) => {
+(seat, typed) => {
   const code = (new URLSearchParams(location.search).get("code") || "").toUpperCase();
   if (seat && typeof seat === "object" && seat.code && seat.token && (!code || code === seat.code)) {
     return [seat.code, seat.code, seat.token];
   }
-  return [code, "", ""];
+  // a code typed before the page finished loading stays where it was typed
+  return [code || typed || "", "", ""];
 }
 """
