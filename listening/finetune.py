@@ -29,8 +29,8 @@ Log = Callable[[str], None]
 
 @dataclass
 class FineTuneConfig:
-    rank: int = 8
-    alpha: float = 16.0
+    rank: int = 16  # chosen on an inner split of the training data (8 -> 16: inner macro-F1 0.862 -> 0.874)
+    alpha: float = 32.0
     epochs: int = 5
     batch_size: int = 32
     lr_adapter: float = 1e-3
