@@ -26,13 +26,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from transformers import AutoTokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from listening.context import CONTEXT_DIR, load_disclosure_file, train_context_head  # noqa: E402
 from listening.corpus import load_corpus  # noqa: E402
-from listening.encoder import DIM, WINDOW, Encoder  # noqa: E402
+from listening.encoder import DIM, WINDOW, Encoder, model_dir  # noqa: E402
 from listening.exercises import load_library  # noqa: E402
 from listening.lora import add_adapters  # noqa: E402
 from listening.model import Head, logits, sigmoid  # noqa: E402
@@ -153,7 +154,7 @@ def predictor(shape, features, texts):
     encoded, cues, clause_cues = features
     if shape == "adapter":
         x = flat_inputs(encoded, cues, clause_cues, "flat")
-        ids = Encoder("fp32").tokenizer(list(texts), truncation=True, max_length=WINDOW)["input_ids"]
+        ids = AutoTokenizer.from_pretrained(model_dir())(list(texts), truncation=True, max_length=WINDOW)["input_ids"]
 
         def run(train, test, y, seed):
             encoder, head = fit_adapter([ids[i] for i in train], x[train], y[train], seed)

@@ -27,6 +27,7 @@ from listening.encoder import Encoder  # noqa: E402
 from listening.exercises import load_library  # noqa: E402
 from listening.finetune import FineTuneConfig  # noqa: E402
 from listening.labels import LABELS  # noqa: E402
+from listening.metrics import per_label  # noqa: E402
 from listening.model import best_thresholds, sigmoid  # noqa: E402
 from listening.parse import Parser  # noqa: E402
 from listening.train import featurizer_for, fit_once, prepare, split_by_disclosure  # noqa: E402
@@ -63,13 +64,8 @@ def best_f1(setting: dict, library, fit, score, parser, encoder) -> dict[str, fl
     featured = prepared.featured
     p = sigmoid(model.reply_logits(featured.reply, model.segment_logits(featured.segment), featured.owner,
                                    featured.context))
-    y, cuts = prepared.y, best_thresholds(p, prepared.y)
-    figures = {}
-    for j, label in enumerate(LABELS):
-        predicted = p[:, j] >= cuts[j]
-        true_positive = float(np.sum(predicted & (y[:, j] == 1)))
-        figures[label] = 2 * true_positive / max(float(predicted.sum() + y[:, j].sum()), 1.0)
-    return figures
+    chosen = (p >= best_thresholds(p, prepared.y)).astype(int)
+    return {label: figures["f1"] for label, figures in per_label(prepared.y, chosen).items()}
 
 
 def main(settings: list[dict]) -> None:
