@@ -325,6 +325,7 @@ class LocalEngine:
 
     def score(self, info: InputInfo, rows: Iterator[Row], skip: int, library: dict[str, Exercise]) -> Iterator[Scored]:
         """Score ``rows`` (the input's rows after the first ``skip``, already read past them)."""
+        self.coach.know(library.values())  # an exercise's written context, for --exercises libraries too
         return score_rows(self.coach, rows, library)
 
 

@@ -57,15 +57,30 @@ class Coach:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, model_dir: Path | str = MODEL_DIR, precision: str | None = None) -> "Coach":
-        """Load the trained model, the spaCy pipeline and the encoder (a few seconds, once)."""
+    def load(cls, model_dir: Path | str = MODEL_DIR, precision: str | None = None,
+             exercises: Iterable | None = None) -> "Coach":
+        """Load the trained model, the spaCy pipeline and the encoder (a few seconds, once).
+
+        ``exercises`` (by default the bundled library) are disclosures whose context is known:
+        for them the flags their author wrote are used instead of the model's reading.
+        """
         from listening.encoder import Encoder
+        from listening.exercises import load_library
         from listening.features import Featurizer
         from listening.parse import Parser
 
         model = ListeningModel.load(Path(model_dir))
         encoder = Encoder(precision, adapter=model.adapter, rank=model.rank, alpha=model.alpha)
-        return cls(model, Featurizer(Parser(), encoder, model.context_head))
+        coach = cls(model, Featurizer(Parser(), encoder, model.context_head))
+        coach.know(load_library().values() if exercises is None else exercises)
+        return coach
+
+    def know(self, exercises: Iterable) -> None:
+        """Take the written context (listener implicated, advice asked for) of these exercises as given."""
+        from listening.context import authored_context
+
+        with self._lock:
+            self.featurizer.know(authored_context(exercises))
 
     def feedback(self, disclosure: str, reply: str) -> Feedback:
         """Feedback on one reply. Raises InputError with a clear sentence for unusable text."""

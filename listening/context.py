@@ -5,13 +5,17 @@ implicated; advice is premature unless it was asked for). A small head reads
 them from the disclosure's base embedding and cues. It learns from the
 exercise library's flags and from a separate set of labelled disclosures, so
 it sees far more disclosures than the reply corpus has.
+
+For an exercise of the library the two facts are not guessed: its author
+wrote them down, and ``authored_context`` hands them to the featurizer,
+which uses them in place of the head's reading of that disclosure.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -40,6 +44,16 @@ def load_disclosure_file(path: Path) -> list[tuple[str, np.ndarray]]:
                 raise ValueError(f"{Path(path).name}:{number}: needs 'disclosure' text and boolean {CONTEXT}.")
             rows.append((row["disclosure"], np.array([row[k] for k in CONTEXT], np.float32)))
     return rows
+
+
+def disclosure_key(text: str) -> str:
+    """The same disclosure whatever its spacing: the key authored flags are found by."""
+    return " ".join(text.split())
+
+
+def authored_context(exercises: Iterable) -> dict[str, np.ndarray]:
+    """The flags the library's authors wrote, by disclosure: ``{key: [implicates_listener, asks_advice]}``."""
+    return {disclosure_key(e.disclosure): np.array([getattr(e, k) for k in CONTEXT], np.float32) for e in exercises}
 
 
 def train_context_head(x: np.ndarray, y: np.ndarray, seed: int = 13, steps: int = 400) -> Head:

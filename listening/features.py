@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from listening.context import CONTEXT, context_scores
+from listening.context import CONTEXT, context_scores, disclosure_key
 from listening.encoder import DIM, Encoder
 from listening.parse import DISCLOSURE_CUES, SEGMENT_CUES, Parser, Segment
 
@@ -66,6 +66,13 @@ class Featurizer:
         self.context_head = context_head
         self.cache_size = cache_size
         self._disclosures: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.authored: dict[str, np.ndarray] = {}  # disclosure key -> flags written with an exercise
+
+    def know(self, authored: dict[str, np.ndarray]) -> None:
+        """Use these written flags instead of the context head's reading for these disclosures."""
+        self.authored.update(authored)
+        for text in [t for t in self._disclosures if disclosure_key(t) in authored]:
+            del self._disclosures[text]
 
     def disclosure(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         missing = [t for t in dict.fromkeys(texts) if t not in self._disclosures]
@@ -74,7 +81,12 @@ class Featurizer:
             vectors = self.encoder.embed(missing, adapter=False)
             cues = np.stack([self.parser.disclosure_cues(doc) for doc in docs])
             if self.context_head is not None:  # what the disclosure asks of the listener
-                cues = np.concatenate([cues, context_scores(self.context_head, vectors, cues)], axis=1)
+                read = context_scores(self.context_head, vectors, cues)
+                for row, text in enumerate(missing):
+                    written = self.authored.get(disclosure_key(text))
+                    if written is not None:
+                        read[row] = written
+                cues = np.concatenate([cues, read], axis=1)
             for text, vector, cue in zip(missing, vectors, cues):
                 self._disclosures[text] = (vector, cue.astype(np.float32))
         out = []

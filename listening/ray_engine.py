@@ -87,7 +87,7 @@ class _Rows(Datasource):
 class Scorer:
     """One actor of the pool: the coach, loaded once, scoring block after block."""
 
-    def __init__(self, weights: bytes, threads: int):
+    def __init__(self, weights: bytes, threads: int, exercises: list):
         import torch
 
         torch.set_num_threads(threads)
@@ -96,6 +96,7 @@ class Scorer:
         from listening.coach import Coach
 
         self.coach = Coach.load(folder)
+        self.coach.know(exercises)  # as the local engine does: the run's library, --exercises included
 
     def __call__(self, block: pa.Table) -> pa.Table:
         rows = block.select(["head", "disclosure", "reply", "error"]).to_pylist()
@@ -159,7 +160,7 @@ class RayEngine:
             # from constructor arguments Ray may have dropped; Ray 2.60 takes it only among the deprecated
             # remote arguments, and warns about that.
             warnings.simplefilter("ignore", DeprecationWarning)
-            scored = dataset.map_batches(Scorer, fn_constructor_args=(self.weights, self.threads),
+            scored = dataset.map_batches(Scorer, fn_constructor_args=(self.weights, self.threads, list(library.values())),
                                          batch_size=self.chunk, batch_format="pyarrow",
                                          compute=ActorPoolStrategy(size=self.workers), num_cpus=self.threads,
                                          udf_modifying_row_count=False, max_restarts=0)

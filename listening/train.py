@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from listening.context import CONTEXT, context_inputs, load_disclosures, train_context_head
+from listening.context import CONTEXT, authored_context, context_inputs, load_disclosures, train_context_head
 from listening.corpus import Example, load_corpus
 from listening.encoder import Encoder
 from listening.exercises import Exercise, load_library
@@ -213,12 +213,44 @@ def evaluate(model: ListeningModel, prepared: Prepared) -> dict:
     return figures
 
 
+def measure(model: ListeningModel, examples: Sequence[Example], test_rows: Sequence[int],
+            library: dict[str, Exercise], slices: dict[str, list[Example]], precision: str | None = None) -> dict:
+    """The held-out figures of a trained model: test disclosures (context read, and as written for
+    exercises), the context head on them, and every slice."""
+    featurizer = featurizer_for(model, precision)
+    figures: dict = {"test": None, "slices": {}}
+    if test_rows:
+        test_disclosures = sorted({examples[i].group for i in test_rows})
+        figures["context"] = evaluate_context(model, featurizer, [library[g] for g in test_disclosures if g in library])
+        test = prepare([examples[i] for i in test_rows], featurizer)
+        figures["test"] = evaluate(model, test)
+        as_exercises = featurizer_for(model, precision, featurizer.parser)  # how the app scores an exercise
+        as_exercises.know(authored_context(library.values()))
+        figures["test_authored_context"] = evaluate(model, prepare(test.examples, as_exercises))
+    for name, slice_examples in slices.items():
+        figures["slices"][name] = evaluate(model, prepare(slice_examples, featurizer))
+    return figures
+
+
+def load_slices(heldout: Sequence[Path] | None, library: dict[str, Exercise]) -> dict[str, list[Example]]:
+    paths = list(heldout) if heldout is not None else sorted(HELDOUT_DIR.glob("*.jsonl"))
+    return {Path(p).stem: load_corpus([Path(p)], library) for p in paths}
+
+
+def save(model: ListeningModel, figures: dict, config: FineTuneConfig, out: Path) -> None:
+    from listening.card import write_card
+
+    model.meta["figures"] = {k: figures[k] for k in ("test", "test_authored_context", "slices") if k in figures}
+    out = Path(out)
+    model.save(out)
+    (out / "metrics.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_card(out, figures, config)
+
+
 def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Sequence[Path] | None = None,
         config: FineTuneConfig | None = None, subset: int | None = None, precision: str | None = None,
         folds: int = 3, log: Log = lambda _: None) -> dict:
     """Train on the training split, evaluate on the held-out disclosures and slices, save everything."""
-    from listening.card import write_card
-
     config = config or FineTuneConfig()
     started = time.time()
     torch.manual_seed(config.seed)
@@ -226,12 +258,10 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
     examples = load_corpus(list(corpus) if corpus else None, library)
     if subset:
         examples = random.Random(config.seed).sample(examples, min(subset, len(examples)))
-    heldout_paths = list(heldout) if heldout is not None else sorted(HELDOUT_DIR.glob("*.jsonl"))
-    slices = {Path(p).stem: load_corpus([Path(p)], library) for p in heldout_paths}
+    slices = load_slices(heldout, library)
     train_rows, test_rows = split_by_disclosure(examples, library)
     log(f"{len(examples)} replies: {len(train_rows)} for training, {len(test_rows)} to held-out disclosures")
     model = train_model([examples[i] for i in train_rows], library, config, precision, log, folds)
-    featurizer = featurizer_for(model, precision)
     figures = {
         "trained_at_seconds": 0.0,
         "corpus": {"replies": len(examples), "disclosures": len({e.group for e in examples}),
@@ -241,22 +271,35 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
                    "test_disclosures": sorted({examples[i].group for i in test_rows})},
         "thresholds": {l: float(t) for l, t in zip(LABELS, model.thresholds)},
         "calibration": model.meta["calibration"],
-        "test": None,
-        "slices": {},
+        **measure(model, examples, test_rows, library, slices, precision),
     }
-    if test_rows:
-        figures["context"] = evaluate_context(model, featurizer, [library[g] for g in figures["corpus"]["test_disclosures"]
-                                                                  if g in library])
-        test = prepare([examples[i] for i in test_rows], featurizer)
-        figures["test"] = evaluate(model, test)
-    for name, slice_examples in slices.items():
-        sliced = prepare(slice_examples, featurizer)
-        figures["slices"][name] = evaluate(model, sliced)
     figures["trained_at_seconds"] = round(time.time() - started, 1)
-    model.meta["figures"] = {k: figures[k] for k in ("test", "slices")}
-    out = Path(out)
-    model.save(out)
-    (out / "metrics.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    write_card(out, figures, config)
+    save(model, figures, config, out)
     log(f"saved to {out} in {time.time() - started:.0f} s")
+    return figures
+
+
+def reevaluate(directory: Path = MODEL_DIR, heldout: Sequence[Path] | None = None,
+               precision: str | None = None) -> dict:
+    """Measure a trained model again on its own held-out disclosures and the slices; rewrite its figures.
+
+    Training figures (corpus, thresholds, out-of-fold) are kept from ``metrics.json``. The test split
+    is drawn again from the corpus; if it no longer gives the disclosures the model was tested on
+    (the corpus gained or lost disclosures), the model must be retrained instead.
+    """
+    directory = Path(directory)
+    try:
+        previous = json.loads((directory / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        raise ValueError(f"{directory} has no readable metrics.json from training; retrain the model.") from None
+    model = ListeningModel.load(directory)
+    library = load_library()
+    examples = load_corpus(None, library)
+    _, test_rows = split_by_disclosure(examples, library)
+    if sorted({examples[i].group for i in test_rows}) != previous["corpus"]["test_disclosures"]:
+        raise ValueError("the corpus now splits into other test disclosures than this model was tested on; "
+                         "retrain it (python -m listening train).")
+    kept = {k: previous[k] for k in ("trained_at_seconds", "corpus", "thresholds", "calibration")}
+    figures = {**kept, **measure(model, examples, test_rows, library, load_slices(heldout, library), precision)}
+    save(model, figures, FineTuneConfig(**model.meta["config"]), directory)
     return figures

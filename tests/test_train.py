@@ -46,3 +46,38 @@ def test_a_smoke_training_run_writes_a_model_card_and_metrics(tmp_path):
     assert "## Limitations" in card and "## Intended use" in card
     again = run(out=tmp_path / "again", config=config, subset=300)
     assert again["thresholds"] == figures["thresholds"]  # fixed seeds: the same model twice
+
+
+def test_evaluate_measures_the_shipped_model_again_and_gets_its_figures(tmp_path, capsys):
+    import shutil
+
+    from listening.cli import main
+    from listening.model import MODEL_DIR
+
+    shutil.copytree(MODEL_DIR, tmp_path / "model", ignore=shutil.ignore_patterns("corpus", "context", "heldout"))
+    shipped = json.loads((MODEL_DIR / "metrics.json").read_text(encoding="utf-8"))
+    (tmp_path / "model" / "MODEL_CARD.md").unlink()
+    assert main(["evaluate", "--model", str(tmp_path / "model")]) == 0
+    again = json.loads((tmp_path / "model" / "metrics.json").read_text(encoding="utf-8"))
+    for new, old in [(again["test"], shipped["test"]), (again["test_authored_context"], shipped["test_authored_context"]),
+                     (again["slices"]["texting"], shipped["slices"]["texting"])]:
+        assert new["macro_f1"] == pytest.approx(old["macro_f1"], abs=1e-6)
+        assert {l: f["f1"] for l, f in new["labels"].items()} == pytest.approx(
+            {l: f["f1"] for l, f in old["labels"].items()}, abs=1e-6)
+    assert again["context"] == pytest.approx(shipped["context"])
+    assert "practised as exercises" in (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    # the written context is the exercises' own: it can only help on the labels the context gates
+    assert again["test_authored_context"]["labels"]["defensiveness"]["f1"] >= again["test"]["labels"]["defensiveness"]["f1"]
+
+
+def test_evaluate_without_training_figures_says_so(tmp_path, capsys):
+    import shutil
+
+    from listening.cli import main
+    from listening.model import MODEL_DIR, WEIGHTS
+
+    (tmp_path / "model").mkdir()
+    shutil.copy(MODEL_DIR / WEIGHTS, tmp_path / "model" / WEIGHTS)
+    assert main(["evaluate", "--model", str(tmp_path / "model")]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("error:") and "metrics.json" in message and "Traceback" not in message
