@@ -101,7 +101,8 @@ class Trainee(torch.nn.Module):
         self.d_vectors = torch.from_numpy(d_vectors)
         self.d_cues = torch.from_numpy(d_cues)
 
-    def inputs(self, items: Sequence[Item]):
+    def encode(self, items: Sequence[Item]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token states (batch, width, dim) of ``[CLS] reply [SEP]``, and the mask of the reply's positions."""
         width = max(len(i.ids) for i in items) + 2
         ids = torch.full((len(items), width), self.pad, dtype=torch.long)
         mask = torch.zeros((len(items), width))
@@ -111,7 +112,11 @@ class Trainee(torch.nn.Module):
             mask[row, :len(seq)] = 1
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             hidden = self.encoder(input_ids=ids, attention_mask=mask.long()).last_hidden_state
-        hidden = hidden.float()
+        return hidden.float(), mask
+
+    def inputs(self, items: Sequence[Item]):
+        hidden, mask = self.encode(items)
+        width = hidden.shape[1]
         reply = F.normalize((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True), dim=-1)
         pool_rows, pool_cols, pool_vals, owner, places, cues = [], [], [], [], [], []
         for row, item in enumerate(items):
