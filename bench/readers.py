@@ -1,14 +1,20 @@
-"""Would reading the reply together with the disclosure help? An experiment on the inner split.
+"""Other ways of reading a reply, compared with the shipped one on the inner split.
 
-The shipped encoder reads the reply alone; the disclosure enters the heads as its own embedding. Here
-the encoder reads ``[CLS] reply [SEP] disclosure [SEP]`` (the reply first, so clause positions are
-unchanged; pooling over the reply's tokens only), so every reply token can attend to the disclosure.
-Both readers are fine-tuned the same way on the inner split of ``bench/hyperparams.py`` (the held-out
+- ``reply``: the shipped reader. The encoder reads the reply alone; the disclosure enters the heads
+  as its own embedding.
+- ``pair``: the encoder reads ``[CLS] reply [SEP] disclosure [SEP]`` (the reply first, so clause
+  positions are unchanged; pooling over the reply's tokens only), so every reply token can attend to
+  the disclosure.
+- ``attention``: the shipped reader plus a label-wise attention over the reply's tokens: each label
+  learns which words to look at ("though", "again", "at least") instead of averaging them away, and
+  its logit is added to the shipped one.
+
+Every reader is fine-tuned the same way on the inner split of ``bench/hyperparams.py`` (the held-out
 disclosures are never read) and scored the same way: the trained forward pass, best threshold per
 label, defensiveness times the written "implicated" flag, premature advice times "not asked for".
 
-    python bench/pair_reader.py            # both readers (about 15 minutes on 2 cores)
-    python bench/pair_reader.py pair       # one
+    python bench/readers.py                  # all readers (about 20 minutes on 2 cores)
+    python bench/readers.py reply attention  # some
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import listening.finetune as finetune  # noqa: E402
-from listening.encoder import Encoder  # noqa: E402
+from listening.encoder import DIM, Encoder  # noqa: E402
 from listening.features import Featurizer  # noqa: E402
 from listening.finetune import FineTuneConfig, Trainee, build_items  # noqa: E402
 from listening.labels import LABELS  # noqa: E402
@@ -63,6 +69,46 @@ class PairTrainee(Trainee):
         return hidden.float(), reply_mask
 
 
+class LabelAttention(torch.nn.Module):
+    """Per label: attention weights over the reply's tokens, then a logit from the weighted states."""
+
+    def __init__(self, dim: int, labels: int):
+        super().__init__()
+        self.score = torch.nn.Linear(dim, labels)
+        self.weight = torch.nn.Parameter(torch.zeros(labels, dim))  # starts silent: the shipped logits
+        self.bias = torch.nn.Parameter(torch.zeros(labels))
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        scores = self.score(hidden).masked_fill(mask[..., None] == 0, -1e4)  # (batch, tokens, labels)
+        pooled = torch.einsum("btl,btd->bld", scores.softmax(dim=1), hidden)
+        return (pooled * self.weight).sum(-1) + self.bias
+
+
+class LabelAttentionTrainee(Trainee):
+    """The shipped forward pass, its reply logits plus a label-wise attention's."""
+
+    def __setattr__(self, name, value):
+        # the attention travels with the reply head, so fine_tune's optimiser and the saved model carry it
+        if name == "reply_head" and value.mean.shape[0] > 1 and not hasattr(value, "label_attention"):
+            value.label_attention = LabelAttention(DIM, len(LABELS))
+        super().__setattr__(name, value)
+
+    def forward(self, items):
+        hidden, mask = self.encode(items)
+        self._states = (hidden, mask)
+        reply_logits, segment_logits = super().forward(items)
+        return reply_logits + self.reply_head.label_attention(hidden, mask), segment_logits
+
+    def encode(self, items):
+        if getattr(self, "_states", None) is not None:  # the states forward() already computed
+            states, self._states = self._states, None
+            return states
+        return super().encode(items)
+
+
+READERS = {"reply": Trainee, "pair": PairTrainee, "attention": LabelAttentionTrainee}
+
+
 def scored(model_parts, reader: str, library, score, parser, encoder_precision) -> np.ndarray:
     """Probabilities for the score split from the trained forward pass of this reader."""
     adapter, reply_head, segment_head, context_head, config = model_parts
@@ -76,7 +122,7 @@ def scored(model_parts, reader: str, library, score, parser, encoder_precision) 
     items, d_vectors, d_cues = build_items(score, featurizer, segment_targets, implicated, asks)
     if reader == "pair":
         PairTrainee.disclosure_ids = disclosure_token_ids(encoder, score)
-    trainee = (PairTrainee if reader == "pair" else Trainee)(encoder, reply_head, segment_head, d_vectors, d_cues)
+    trainee = READERS[reader](encoder, reply_head, segment_head, d_vectors, d_cues)
     trainee.eval()
     out = []
     with torch.no_grad():
@@ -102,7 +148,7 @@ def run(reader: str, library, fit, score, parser) -> dict[str, float]:
     base = Encoder()
     if reader == "pair":
         PairTrainee.disclosure_ids = disclosure_token_ids(base, fit)
-        finetune.Trainee = PairTrainee
+    finetune.Trainee = READERS[reader]
     try:
         model = fit_once(fit, library, config, parser, base, lambda _: None)
     finally:
@@ -127,4 +173,4 @@ def main(readers: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["reply", "pair"])
+    main(sys.argv[1:] or list(READERS))
