@@ -38,7 +38,7 @@ from listening.exercises import load_library  # noqa: E402
 from listening.lora import add_adapters  # noqa: E402
 from listening.model import Head, logits, sigmoid  # noqa: E402
 from listening.parse import Parser  # noqa: E402
-from listening.train import HELDOUT_DIR, split_by_disclosure  # noqa: E402
+from listening.train import HELDOUT_DIR, held_out_split  # noqa: E402
 
 SEEDS = (1, 2, 3)
 
@@ -51,7 +51,7 @@ def disclosures(leave_out: str | None = None):
     """(text, implicated, asks_advice or -1, source) for every labelled disclosure."""
     library = load_library()
     examples = load_corpus(None, library)
-    _, test = split_by_disclosure(examples, library)
+    _, test = held_out_split(examples, library)
     held = {examples[i].group for i in test}
     rows = [(e.disclosure, float(e.implicates_listener), float(e.asks_advice), "test" if g in held else "train")
             for g, e in library.items()]

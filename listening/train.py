@@ -1,9 +1,10 @@
 """Training and evaluation: rebuild the model in ``models/`` from the repo's data.
 
 Held-out figures are always computed on disclosures the model never saw:
-the test split is chosen by disclosure, and calibration and thresholds come
-from out-of-fold predictions inside the training split, folds also split by
-disclosure.
+the test disclosures are listed in ``models/heldout/test_disclosures.txt``
+(first drawn at random by disclosure; a new exercise trains unless listed),
+and calibration and thresholds come from out-of-fold predictions inside the
+training split, folds also split by disclosure.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from listening.model import MODEL_DIR, ListeningModel, best_thresholds, fit_plat
 from listening.parse import Parser
 
 HELDOUT_DIR = Path(__file__).resolve().parent.parent / "models" / "heldout"
+HELD_OUT_LIST = HELDOUT_DIR / "test_disclosures.txt"
 TEST_SHARE = 0.2
 SPLIT_SEED = 7
 
@@ -107,6 +109,26 @@ def split_by_disclosure(examples: Sequence[Example], library: dict[str, Exercise
         test_groups.update(members[:max(1, round(share * len(members)))] if len(members) > 1 else [])
     train = [i for i, e in enumerate(examples) if e.group not in test_groups]
     test = [i for i, e in enumerate(examples) if e.group in test_groups]
+    return train, test
+
+
+def pinned_disclosures(path: Path = HELD_OUT_LIST) -> set[str] | None:
+    """The exercise ids listed as held out (``#`` starts a comment), or None without the list."""
+    if not Path(path).is_file():
+        return None
+    lines = (line.split("#", 1)[0].strip() for line in Path(path).read_text(encoding="utf-8").splitlines())
+    return {line for line in lines if line}
+
+
+def held_out_split(examples: Sequence[Example], library: dict[str, Exercise],
+                   pinned: Path = HELD_OUT_LIST) -> tuple[list[int], list[int]]:
+    """Train and test indices for the model's figures: the listed disclosures are the test set (a new
+    exercise trains unless listed); without the list, a random split by disclosure."""
+    listed = pinned_disclosures(pinned)
+    if listed is None:
+        return split_by_disclosure(examples, library)
+    train = [i for i, e in enumerate(examples) if e.group not in listed]
+    test = [i for i, e in enumerate(examples) if e.group in listed]
     return train, test
 
 
@@ -259,7 +281,7 @@ def run(out: Path = MODEL_DIR, corpus: Sequence[Path] | None = None, heldout: Se
     if subset:
         examples = random.Random(config.seed).sample(examples, min(subset, len(examples)))
     slices = load_slices(heldout, library)
-    train_rows, test_rows = split_by_disclosure(examples, library)
+    train_rows, test_rows = held_out_split(examples, library)
     log(f"{len(examples)} replies: {len(train_rows)} for training, {len(test_rows)} to held-out disclosures")
     model = train_model([examples[i] for i in train_rows], library, config, precision, log, folds)
     figures = {
@@ -295,7 +317,7 @@ def reevaluate(directory: Path = MODEL_DIR, heldout: Sequence[Path] | None = Non
     model = ListeningModel.load(directory)
     library = load_library()
     examples = load_corpus(None, library)
-    _, test_rows = split_by_disclosure(examples, library)
+    _, test_rows = held_out_split(examples, library)
     if sorted({examples[i].group for i in test_rows}) != previous["corpus"]["test_disclosures"]:
         raise ValueError("the corpus now splits into other test disclosures than this model was tested on; "
                          "retrain it (python -m listening train).")

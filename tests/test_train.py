@@ -8,7 +8,7 @@ import pytest
 from listening.corpus import load_corpus
 from listening.finetune import FineTuneConfig
 from listening.model import ListeningModel
-from listening.train import run, split_by_disclosure
+from listening.train import held_out_split, pinned_disclosures, run, split_by_disclosure
 
 
 def test_the_held_out_split_never_shares_a_disclosure(library):
@@ -19,6 +19,20 @@ def test_the_held_out_split_never_shares_a_disclosure(library):
     test_groups = {examples[i].group for i in test}
     assert not train_groups & test_groups
     assert any(library[g].implicates_listener for g in test_groups)
+
+
+def test_the_listed_disclosures_are_the_test_set_and_a_new_exercise_trains(library, tmp_path):
+    examples = load_corpus(library=library)
+    listed = pinned_disclosures()
+    assert listed and listed <= set(library)  # every listed id is an exercise: a typo would shrink the test set
+    train, test = held_out_split(examples, library)
+    assert {examples[i].group for i in test} == listed
+    assert not {examples[i].group for i in train} & listed
+    fewer = tmp_path / "list.txt"
+    fewer.write_text("# comment\n" + "\n".join(sorted(listed)[1:]) + "\n", encoding="utf-8")
+    train, test = held_out_split(examples, library, pinned=fewer)
+    assert sorted(listed)[0] in {examples[i].group for i in train}
+    assert held_out_split(examples, library, pinned=tmp_path / "none.txt") == split_by_disclosure(examples, library)
 
 
 def test_the_corpus_is_big_and_covers_every_label(library):
