@@ -28,3 +28,17 @@ def test_readme_figures_match_the_trained_model():
         assert rows[label] == [round(s["labels"][label]["f1"], 2) for s in sources], label
     assert rows["macro-F1"] == [round(s["macro_f1"], 2) for s in sources]
     assert rows["mean calibration error (ECE)"] == [round(s["mean_ece"], 3) for s in sources]
+
+
+def test_readme_figures_for_exercises_match_the_trained_model():
+    import re
+
+    metrics = json.loads((ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(r"Scored that way, the same held-out replies give macro-F1 ([0-9.]+), with "
+                      r"`defensiveness` at ([0-9.]+) instead of ([0-9.]+)", text)
+    assert found, "the README no longer states the held-out figures scored as exercises"
+    written, read = metrics["test_authored_context"], metrics["test"]
+    assert float(found[1]) == round(written["macro_f1"], 2)
+    assert float(found[2]) == round(written["labels"]["defensiveness"]["f1"], 2)
+    assert float(found[3]) == round(read["labels"]["defensiveness"]["f1"], 2)
