@@ -42,3 +42,15 @@ def test_readme_figures_for_exercises_match_the_trained_model():
     assert float(found[1]) == round(written["macro_f1"], 2)
     assert float(found[2]) == round(written["labels"]["defensiveness"]["f1"], 2)
     assert float(found[3]) == round(read["labels"]["defensiveness"]["f1"], 2)
+
+
+def test_the_readme_limitations_state_the_trained_models_figures():
+    import re
+
+    metrics = json.loads((ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(r"macro-F1 is ([0-9.]+) on disclosures the model never saw and ([0-9.]+) on the "
+                      r"separately written texting slice", text)
+    assert found, "the README's limitations no longer state the held-out figures"
+    assert float(found[1]) == round(metrics["test"]["macro_f1"], 2)
+    assert float(found[2]) == round(metrics["slices"]["texting"]["macro_f1"], 2)
