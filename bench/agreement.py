@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from listening.corpus import load_corpus  # noqa: E402
 from listening.exercises import load_library  # noqa: E402
 from listening.labels import LABELS  # noqa: E402
+from listening.metrics import per_label  # noqa: E402
 from listening.model import ListeningModel  # noqa: E402
 from listening.train import featurizer_for, prepare  # noqa: E402
 
@@ -31,11 +32,6 @@ SECOND = ROOT / "bench" / "second_annotation.jsonl"
 
 def say(line: str) -> None:
     sys.stdout.write(line + "\n")
-
-
-def f1(a: np.ndarray, b: np.ndarray) -> float:
-    """F1 of one annotation against the other (symmetric)."""
-    return float(2 * (a & b).sum() / max(a.sum() + b.sum(), 1))
 
 
 def matrix(label_sets) -> np.ndarray:
@@ -54,9 +50,10 @@ def main() -> None:
     predicted = (scores >= model.thresholds).astype(int)
     say(f"{len(rows)} held-out replies; F1 of one annotation against another")
     say(f"{'label':17} {'corpus':>7} {'second':>7} {'corpus~second':>14} {'model~corpus':>13} {'model~second':>13}")
+    pairs = [per_label(first, second), per_label(first, predicted), per_label(second, predicted)]  # F1 is symmetric
     columns = []
     for j, label in enumerate(LABELS):
-        row = (f1(second[:, j], first[:, j]), f1(predicted[:, j], first[:, j]), f1(predicted[:, j], second[:, j]))
+        row = tuple(pair[label]["f1"] for pair in pairs)
         columns.append(row)
         say(f"{label:17} {first[:, j].sum():7d} {second[:, j].sum():7d} {row[0]:14.2f} {row[1]:13.2f} {row[2]:13.2f}")
     means = np.mean(columns, axis=0)

@@ -109,13 +109,13 @@ class LabelAttentionTrainee(Trainee):
 READERS = {"reply": Trainee, "pair": PairTrainee, "attention": LabelAttentionTrainee}
 
 
-def scored(model_parts, reader: str, library, score, parser, encoder_precision) -> np.ndarray:
+def scored(model_parts, reader: str, library, score, parser, base: Encoder) -> np.ndarray:
     """Probabilities for the score split from the trained forward pass of this reader."""
     adapter, reply_head, segment_head, context_head, config = model_parts
-    encoder = Encoder(encoder_precision)
+    encoder = Encoder(base.precision)
     add_adapters(encoder.model, config.rank, config.alpha)
     load_adapter_state(encoder.model, adapter)
-    featurizer = Featurizer(parser, Encoder(encoder_precision), context_head)
+    featurizer = Featurizer(parser, base, context_head)
     groups = sorted({e.group for e in score})
     implicated = {g: float(library[g].implicates_listener) for g in groups}
     asks = {g: float(library[g].asks_advice) for g in groups}
@@ -154,7 +154,7 @@ def run(reader: str, library, fit, score, parser) -> dict[str, float]:
     finally:
         finetune.Trainee = Trainee
     p = scored((model.adapter, model.reply_head, model.segment_head, model.context_head, config), reader,
-               library, score, parser, base.precision)
+               library, score, parser, base)
     y = np.array([[int(label in e.labels) for label in LABELS] for e in score], np.float32)
     chosen = (p >= best_thresholds(p, y)).astype(int)
     return {label: figures["f1"] for label, figures in per_label(y, chosen).items()}

@@ -246,7 +246,8 @@ def measure(model: ListeningModel, examples: Sequence[Example], test_rows: Seque
         figures["context"] = evaluate_context(model, featurizer, [library[g] for g in test_disclosures if g in library])
         test = prepare([examples[i] for i in test_rows], featurizer)
         figures["test"] = evaluate(model, test)
-        as_exercises = featurizer_for(model, precision, featurizer.parser)  # how the app scores an exercise
+        # how the app scores an exercise: the same encoder, the written context instead of the head's reading
+        as_exercises = Featurizer(featurizer.parser, featurizer.encoder, model.context_head)
         as_exercises.know(authored_context(library.values()))
         figures["test_authored_context"] = evaluate(model, prepare(test.examples, as_exercises))
     for name, slice_examples in slices.items():

@@ -1,6 +1,7 @@
 """The README's table of model figures agrees with the figures training wrote (models/metrics.json)."""
 
 import json
+import re
 from pathlib import Path
 
 from listening.labels import LABELS
@@ -20,8 +21,20 @@ def readme_rows() -> dict[str, list[float]]:
     return rows
 
 
+def shipped_metrics() -> dict:
+    return json.loads((ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
+
+
+def readme_figures(pattern: str, what: str) -> list[float]:
+    """The numbers a README sentence states (spacing and line breaks ignored)."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(pattern, text)
+    assert found, f"the README no longer states {what}"
+    return [float(n) for n in found.groups()]
+
+
 def test_readme_figures_match_the_trained_model():
-    metrics = json.loads((ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
+    metrics = shipped_metrics()
     sources = [metrics["test"], metrics["slices"]["texting"], metrics["calibration"]]
     rows = readme_rows()
     for label in LABELS:
@@ -31,26 +44,16 @@ def test_readme_figures_match_the_trained_model():
 
 
 def test_readme_figures_for_exercises_match_the_trained_model():
-    import re
-
-    metrics = json.loads((ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    found = re.search(r"Scored that way, the same held-out replies give macro-F1 ([0-9.]+), with "
-                      r"`defensiveness` at ([0-9.]+) instead of ([0-9.]+)", text)
-    assert found, "the README no longer states the held-out figures scored as exercises"
+    metrics = shipped_metrics()
+    stated = readme_figures(r"Scored that way, the same held-out replies give macro-F1 ([0-9.]+), with "
+                            r"`defensiveness` at ([0-9.]+) instead of ([0-9.]+)", "the held-out figures scored as exercises")
     written, read = metrics["test_authored_context"], metrics["test"]
-    assert float(found[1]) == round(written["macro_f1"], 2)
-    assert float(found[2]) == round(written["labels"]["defensiveness"]["f1"], 2)
-    assert float(found[3]) == round(read["labels"]["defensiveness"]["f1"], 2)
+    assert stated == [round(written["macro_f1"], 2), round(written["labels"]["defensiveness"]["f1"], 2),
+                      round(read["labels"]["defensiveness"]["f1"], 2)]
 
 
 def test_the_readme_limitations_state_the_trained_models_figures():
-    import re
-
-    metrics = json.loads((ROOT / "models" / "metrics.json").read_text(encoding="utf-8"))
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    found = re.search(r"macro-F1 is ([0-9.]+) on disclosures the model never saw and ([0-9.]+) on the "
-                      r"separately written texting slice", text)
-    assert found, "the README's limitations no longer state the held-out figures"
-    assert float(found[1]) == round(metrics["test"]["macro_f1"], 2)
-    assert float(found[2]) == round(metrics["slices"]["texting"]["macro_f1"], 2)
+    metrics = shipped_metrics()
+    stated = readme_figures(r"macro-F1 is ([0-9.]+) on disclosures the model never saw and ([0-9.]+) on the "
+                            r"separately written texting slice", "the held-out figures in its limitations")
+    assert stated == [round(metrics["test"]["macro_f1"], 2), round(metrics["slices"]["texting"]["macro_f1"], 2)]

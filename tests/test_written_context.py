@@ -15,7 +15,7 @@ DEFENSIVE = "Don't look at me, I had no idea either and I've been flat out all w
 
 
 def exercise(implicates: bool, asks: bool = False):
-    [base] = [e for e in load_library().values()][:1]
+    base = next(iter(load_library().values()))
     return replace(base, id="written-context", disclosure=QUIET, implicates_listener=implicates, asks_advice=asks,
                    examples=())
 
