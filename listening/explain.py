@@ -66,6 +66,18 @@ LOWER_FIRST = {"you", "your", "you're", "you've", "you'd", "you'll", "it", "it's
                "everything", "nothing", "everyone", "we", "our", "we're", "all", "every", "some", "since", "when"}
 
 
+# Names the speaker calls themselves ("like an idiot"): said back by the listener they become the listener's verdict.
+SELF_INSULT = re.compile(
+    r",?\s+like\s+(?:a\s+|an\s+|such\s+an?\s+|a\s+(?:total|complete|right)\s+)?"
+    r"(?:idiot|fool|mug|numpty|muppet|loser|moron|eejit|twit|plonker|prat)\b",
+    re.IGNORECASE)
+
+
+def without_self_insult(text: str) -> str:
+    """The speaker's words without the names they call themselves."""
+    return SELF_INSULT.sub("", text)
+
+
 def heart_of(disclosure: str) -> str:
     """The sentence of the disclosure that carries the most feeling, in the listener's words."""
     sentences = [s.strip() for s in _SENTENCE.findall(disclosure) if s.strip()]
@@ -79,7 +91,7 @@ def heart_of(disclosure: str) -> str:
         # most feeling first; then a sentence with content over an apology or a greeting; then the longer
         return feeling, not filler, min(len(low.split()), 22)
 
-    best = max(sentences, key=weight)
+    best = without_self_insult(max(sentences, key=weight))
     words = best.rstrip(".!?").split()[:22]
     sentence = swap_person(" ".join(words))
     first = sentence.split(" ", 1)[0]
@@ -92,7 +104,7 @@ def complaint_of(disclosure: str) -> str:
     about_you = [s for s in sentences if re.search(r"\b(you|your|you're|u)\b", s, re.IGNORECASE)]
     if not about_you:
         return ""
-    words = about_you[0].rstrip(".!?").split()[:22]
+    words = without_self_insult(about_you[0]).rstrip(".!?").split()[:22]
     return swap_person(" ".join(words))
 
 

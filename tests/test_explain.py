@@ -11,6 +11,14 @@ def test_heart_of_picks_the_feeling_sentence():
     assert heart_of(disclosure) == "you feel so alone since the move"
 
 
+def test_the_mirror_leaves_out_what_the_speaker_calls_themselves():
+    disclosure = "I replied with three heart emojis like an idiot and I've been sitting in the car park ever since."
+    assert heart_of(disclosure) == "you replied with three heart emojis and you've been sitting in the car park ever since"
+    assert "idiot" not in alternative("premature_advice", "Just text her back.", disclosure)
+    # a feeling named with "like" stays: only the insult goes
+    assert heart_of("I feel like a robot at work, honestly.") == "you feel like a robot at work, honestly"
+
+
 def test_tidy_drops_leading_conjunctions_and_trailing_commas():
     reply = "That sounds hard, but you should talk to HR, "
     start, end = tidy(reply, 17, len(reply))
