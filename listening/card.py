@@ -122,8 +122,8 @@ def render(figures: dict, config) -> str:
         "",
         "## Limitations",
         "- The corpus is written for the project, not collected from real conversations; real replies "
-        "are messier, and the held-out disclosures share the writers' habits. The slice written "
-        "separately is the better guide to performance on other people's words.",
+        "are messier, and the held-out disclosures share the writers' habits. The slices written "
+        "separately are the better guide to performance on other people's words.",
         "- For a disclosure typed in (not an exercise), context is read from the text alone: whether the "
         "listener is implicated or advice was asked is inferred, and subtle cases (an indirect complaint, "
         "advice asked for in passing) are missed more often.",
