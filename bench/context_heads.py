@@ -15,7 +15,9 @@ Shapes: ``flat`` (the shipped one: the disclosure's mean embedding and cues),
 ``mil`` (scores every clause and keeps the strongest, multiple-instance style), ``adapter`` (the flat
 head warm-started, then trained together with a low-rank adapter on the encoder, so the reader itself
 learns which words name the listener; about six minutes a seed, so it runs only when named and with
-one seed).
+one seed), ``tuned`` (the flat head, plus the disclosure's embedding through the shipped model's
+fine-tuned reply adapter, which never saw a disclosure in training) and ``tuned-only`` (that embedding
+in place of the base one); the two ``tuned`` shapes run only when named.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from listening.corpus import load_corpus  # noqa: E402
 from listening.encoder import DIM, WINDOW, Encoder, model_dir  # noqa: E402
 from listening.exercises import load_library  # noqa: E402
 from listening.lora import add_adapters  # noqa: E402
-from listening.model import Head, logits, sigmoid  # noqa: E402
+from listening.model import Head, ListeningModel, logits, sigmoid  # noqa: E402
 from listening.parse import Parser  # noqa: E402
 from listening.train import HELDOUT_DIR, held_out_split  # noqa: E402
 
@@ -150,6 +152,13 @@ def pooled(encoder, ids):
     return F.normalize((hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True), dim=-1)
 
 
+def tuned_vectors(texts):
+    """The disclosures through the shipped model's fine-tuned reply adapter (it never saw a disclosure)."""
+    model = ListeningModel.load()
+    encoder = Encoder(adapter=model.adapter, rank=model.rank, alpha=model.alpha)
+    return encoder.embed(list(texts), adapter=True)
+
+
 def predictor(shape, features, texts):
     encoded, cues, clause_cues = features
     if shape == "adapter":
@@ -162,6 +171,14 @@ def predictor(shape, features, texts):
                 return torch.cat([torch.sigmoid(head(torch.cat([pooled(encoder, [ids[i] for i in chunk]),
                                                                 torch.from_numpy(x[chunk, DIM:])], 1)))
                                   for chunk in np.array_split(test, max(1, len(test) // 32))]).numpy()
+        return run
+    if shape in ("tuned", "tuned-only"):
+        x = np.concatenate([flat_inputs(encoded, cues, clause_cues, "flat"), tuned_vectors(texts)], 1)
+        if shape == "tuned-only":
+            x = x[:, DIM:]
+
+        def run(train, test, y, seed):
+            return sigmoid(logits(train_context_head(x[train], y[train], seed), x[test]))
         return run
     if shape != "mil":
         x = flat_inputs(encoded, cues, clause_cues, shape)

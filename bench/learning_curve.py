@@ -5,8 +5,11 @@ fit are sampled at random (seed 5) at each share, every disclosure kept; the sam
 at each share, at each label's best threshold. If the curve is flat at the top, more of the same
 data will not move the figures; if it still climbs, it will.
 
-    python bench/learning_curve.py              # shares 0.25 0.5 0.75 1 (10 minutes on 2 cores for the round-4 corpus; it grows with the corpus, about three times that now)
+    python bench/learning_curve.py              # shares 0.25 0.5 0.75 1
     python bench/learning_curve.py 0.5 1
+
+All four shares took 10 minutes on 2 cores for the round-4 corpus; the time grows with the corpus,
+about three times that now.
 """
 
 from __future__ import annotations
