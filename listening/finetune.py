@@ -39,6 +39,7 @@ class FineTuneConfig:
     hidden: int = 256
     dropout: float = 0.2
     segment_weight: float = 0.5
+    aimed_weight: float = 1.0  # loss weight of replies from the rounds aimed at a few labels (train.AIMED_ROUNDS)
     seed: int = 13
 
 
@@ -54,14 +55,16 @@ class Item:
     segment_y: np.ndarray  # (n_segments, labels)
     implicated: float  # 1 when the disclosure implicates the listener: only then are gated labels learned
     asks_advice: float = 0.0  # 1 when the disclosure asks for advice: premature_advice is then not learned
+    weight: float = 1.0  # the reply's share in the loss
 
 
 def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_targets,
                 implicated: dict[str, float], asks_advice: dict[str, float] | None = None,
-                ) -> tuple[list[Item], np.ndarray, np.ndarray]:
+                weights: Sequence[float] | None = None) -> tuple[list[Item], np.ndarray, np.ndarray]:
     """Training items; ``implicated`` maps a disclosure group to its flag (rows of other groups: from labels);
-    ``asks_advice`` likewise (rows of other groups: 0)."""
+    ``asks_advice`` likewise (rows of other groups: 0); ``weights``: each reply's loss weight (default 1)."""
     asks_advice = asks_advice or {}
+    weights = [1.0] * len(examples) if weights is None else list(weights)
     parser, encoder = featurizer.parser, featurizer.encoder
     disclosures = sorted({e.disclosure for e in examples})
     table = featurizer.disclosure(disclosures)
@@ -72,7 +75,8 @@ def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_tar
     tokenized = encoder.tokenizer([e.reply for e in examples], add_special_tokens=False,
                                   return_offsets_mapping=True, verbose=False)
     items = []
-    for example, doc, ids, offsets in zip(examples, docs, tokenized["input_ids"], tokenized["offset_mapping"]):
+    for example, weight, doc, ids, offsets in zip(examples, weights, docs, tokenized["input_ids"],
+                                                  tokenized["offset_mapping"]):
         ids, offsets = ids[:WINDOW - 2], offsets[:WINDOW - 2]
         segments = parser.segments(doc)
         positions = []
@@ -85,6 +89,7 @@ def build_items(examples: Sequence[Example], featurizer: Featurizer, segment_tar
             segment_y=segment_targets(example, segments),
             implicated=implicated.get(example.group, float("defensiveness" in example.labels)),
             asks_advice=asks_advice.get(example.group, 0.0),
+            weight=float(weight),
         ))
     return items, d_vectors, d_cues
 
@@ -174,8 +179,9 @@ def fine_tune(items: list[Item], d_vectors: np.ndarray, d_cues: np.ndarray, conf
     trainee.reply_head, trainee.segment_head = reply_head, segment_head
 
     y = np.stack([i.y for i in items])
-    positives = y.sum(0)
-    pos_weight = torch.from_numpy(np.sqrt(np.clip((len(y) - positives) / np.maximum(positives, 1), 1, 4)))
+    w = np.array([i.weight for i in items], np.float32)
+    positives = w @ y
+    pos_weight = torch.from_numpy(np.sqrt(np.clip((w.sum() - positives) / np.maximum(positives, 1), 1, 4)))
     adapters = [p for n, p in encoder.model.named_parameters() if p.requires_grad]
     heads = list(reply_head.parameters()) + list(segment_head.parameters())
     optimiser = torch.optim.AdamW([{"params": adapters, "lr": config.lr_adapter},
@@ -200,10 +206,12 @@ def fine_tune(items: list[Item], d_vectors: np.ndarray, d_cues: np.ndarray, conf
             segment_mask = torch.ones_like(segment_target)
             segment_mask[:, GATED] = torch.tensor([[i.implicated] for i in batch for _ in i.segments])
             segment_mask[:, ADVICE] = torch.tensor([1.0 - i.asks_advice for i in batch for _ in i.segments])
+            mask = mask * torch.tensor([[i.weight] for i in batch])
+            segment_mask = segment_mask * torch.tensor([[i.weight] for i in batch for _ in i.segments])
             loss = (F.binary_cross_entropy_with_logits(reply_logits, target, pos_weight=pos_weight, reduction="none")
-                    * mask).sum() / mask.sum()
+                    * mask).sum() / mask.sum().clamp_min(1e-6)
             loss = loss + config.segment_weight * (F.binary_cross_entropy_with_logits(
-                segment_logits, segment_target, reduction="none") * segment_mask).sum() / segment_mask.sum()
+                segment_logits, segment_target, reduction="none") * segment_mask).sum() / segment_mask.sum().clamp_min(1e-6)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

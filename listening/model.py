@@ -83,13 +83,15 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def fit_platt(z: np.ndarray, y: np.ndarray, steps: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """Per-label a, b such that sigmoid(a*z + b) is calibrated on (z, y)."""
+def fit_platt(z: np.ndarray, y: np.ndarray, steps: int = 500,
+              weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-label a, b such that sigmoid(a*z + b) is calibrated on (z, y), rows weighted by ``weights``."""
     zt, yt = torch.from_numpy(z.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
     a = torch.ones(z.shape[1], requires_grad=True)
     b = torch.zeros(z.shape[1], requires_grad=True)
     optimiser = torch.optim.LBFGS([a, b], lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    w = None if weights is None else torch.from_numpy(np.asarray(weights, np.float32) / np.mean(weights))[:, None]
+    loss_fn = torch.nn.BCEWithLogitsLoss(weight=w)
 
     def closure():
         optimiser.zero_grad()
@@ -102,16 +104,18 @@ def fit_platt(z: np.ndarray, y: np.ndarray, steps: int = 500) -> tuple[np.ndarra
     return a.detach().numpy(), b.detach().numpy()
 
 
-def best_thresholds(p: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per label, the probability cut that maximises F1 (ties: the cut nearer 0.5)."""
+def best_thresholds(p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per label, the probability cut that maximises F1, rows weighted by ``weights`` (ties: the cut nearer 0.5)."""
     grid = np.round(np.arange(0.10, 0.91, 0.01), 2)
+    w = np.ones(len(p)) if weights is None else np.asarray(weights, np.float64)
     cuts = []
     for j in range(p.shape[1]):
         scores = []
+        truth = w * (y[:, j] == 1)
         for t in grid:
             pred = p[:, j] >= t
-            tp = float(np.sum(pred & (y[:, j] == 1)))
-            f1 = 2 * tp / max(float(pred.sum() + y[:, j].sum()), 1.0)
+            tp = float(truth[pred].sum())
+            f1 = 2 * tp / max(float(w[pred].sum() + truth.sum()), 1e-9)
             scores.append((round(f1, 4), -abs(t - 0.5), t))
         cuts.append(max(scores)[2])
     return np.array(cuts, np.float32)

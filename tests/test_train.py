@@ -7,8 +7,8 @@ import pytest
 
 from listening.corpus import load_corpus
 from listening.finetune import FineTuneConfig
-from listening.model import ListeningModel
-from listening.train import held_out_split, pinned_disclosures, run, split_by_disclosure
+from listening.model import ListeningModel, best_thresholds, fit_platt
+from listening.train import AIMED_ROUNDS, held_out_split, pinned_disclosures, row_weights, run, split_by_disclosure
 
 
 def test_the_held_out_split_never_shares_a_disclosure(library):
@@ -44,6 +44,43 @@ def test_the_corpus_is_big_and_covers_every_label(library):
     for example in examples:
         for spans in example.evidence.values():
             assert all(span in example.reply for span in spans)
+
+
+def test_replies_of_the_aimed_rounds_weigh_what_the_config_says(library):
+    examples = load_corpus(library=library)
+    weights = row_weights(examples, FineTuneConfig(aimed_weight=0.25))
+    aimed = np.array([e.source.startswith(AIMED_ROUNDS) for e in examples])
+    assert aimed.any() and (~aimed).any()  # both kinds are in the corpus
+    assert np.all(weights[aimed] == 0.25) and np.all(weights[~aimed] == 1.0)
+    assert np.all(row_weights(examples, FineTuneConfig(aimed_weight=1.0)) == 1.0)
+
+
+def test_thresholds_follow_the_row_weights():
+    rng = np.random.default_rng(0)
+    # positives scoring 0.6-0.7, negatives 0.1-0.2, and positives scoring 0.3-0.4 that only some
+    # writers would have labelled: counted, the cut must fall to 0.3 to take them; weighted out, the
+    # cut stays where the rest are separated and nearest 0.5
+    p = np.concatenate([rng.uniform(0.6, 0.7, 100), rng.uniform(0.1, 0.2, 100), rng.uniform(0.3, 0.4, 200)])
+    y = np.concatenate([np.ones(100), np.zeros(100), np.ones(200)])
+    weights = np.concatenate([np.ones(200), np.zeros(200)])
+    assert best_thresholds(p[:, None], y[:, None])[0] <= 0.3
+    assert best_thresholds(p[:, None], y[:, None], weights)[0] == pytest.approx(0.5)
+
+
+def test_calibration_follows_the_row_weights():
+    rng = np.random.default_rng(0)
+    # scores of 0.6-0.7: positive a third of the time over all rows, always once the 200 negatives
+    # among them weigh nothing
+    p = np.concatenate([rng.uniform(0.6, 0.7, 100), rng.uniform(0.1, 0.3, 100), rng.uniform(0.6, 0.7, 200)])
+    y = np.concatenate([np.ones(100), np.zeros(300)])
+    weights = np.concatenate([np.ones(200), np.zeros(200)])
+    z = np.log(p / (1 - p))[:, None]
+    at = np.log(0.65 / 0.35)
+
+    def calibrated(a, b):
+        return 1 / (1 + np.exp(-(at * a[0] + b[0])))
+
+    assert calibrated(*fit_platt(z, y[:, None])) < 0.5 < 0.8 < calibrated(*fit_platt(z, y[:, None], weights=weights))
 
 
 @pytest.mark.slow
