@@ -36,7 +36,7 @@ def say(line: str) -> None:
 
 
 def round_of(path: Path) -> str:
-    """``round7_older.jsonl`` -> ``round7``; the first files (by theme) -> ``rounds 1``."""
+    """``round7_older.jsonl`` -> ``round7``; the first files (named by theme) -> ``round1``."""
     stem = path.stem
     return stem.split("_", 1)[0] if stem.startswith("round") else "round1"
 
